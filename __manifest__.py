@@ -1,0 +1,26 @@
+{
+    'name': 'Contact Documents',
+    'version': '19.0.1.0.0',
+    'category': 'Sales/CRM',
+    'summary': "A Documents tab on every contact: every file exchanged with it, filed and audited",
+    'author': 'contact_documents',
+    'license': 'LGPL-3',
+    'depends': ['contacts', 'mail'],
+    'data': [
+        'security/contact_documents_security.xml',
+        'security/ir.model.access.csv',
+        'views/contact_document_views.xml',
+        'views/contact_document_log_views.xml',
+        'views/res_partner_views.xml',
+    ],
+    'assets': {
+        'web.assets_backend': [
+            'contact_documents/static/src/**/*',
+        ],
+        'web.assets_tests': [
+            'contact_documents/static/tests/tours/**/*',
+        ],
+    },
+    'installable': True,
+    'application': False,
+}

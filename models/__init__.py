@@ -1,0 +1,4 @@
+from . import contact_document
+from . import contact_document_log
+from . import mail_thread
+from . import res_partner

@@ -1,0 +1,314 @@
+import logging
+import re
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import format_list, human_size
+
+from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload
+
+_logger = logging.getLogger(__name__)
+
+OUTGOING_MESSAGE_TYPES = ('comment', 'email_outgoing', 'auto_comment')
+# Images embedded in a message body (signatures, logos) are rewritten by
+# mail.thread into links to their attachment: they are not documents.
+INLINE_IMAGE_RE = re.compile(r'/web/image/(\d+)')
+
+DIRECTIONS = [('internal', "Internal"), ('sent', "Sent"), ('received', "Received")]
+CHANNELS = [
+    ('upload', "Upload"),
+    ('email', "Email"),
+    ('sms', "SMS/MMS"),
+    ('facebook', "Facebook Messenger"),
+    ('instagram', "Instagram"),
+]
+
+
+class ContactDocument(models.Model):
+    """A file exchanged with a contact.
+
+    The bytes live in an ``ir.attachment`` owned by the document, so Odoo's
+    filestore, checksum deduplication and storage backends apply; two
+    documents with the same content share one file on disk.
+    """
+    _name = 'contact.document'
+    _description = "Contact Document"
+    _order = 'create_date desc, id desc'
+    _rec_names_search = ['name']
+
+    name = fields.Char(required=True, index='trigram')
+    partner_id = fields.Many2one(
+        'res.partner', string="Contact", required=True, index=True, ondelete='cascade')
+    commercial_partner_id = fields.Many2one(
+        related='partner_id.commercial_partner_id', string="Commercial Entity", store=True, index=True)
+    company_id = fields.Many2one(related='partner_id.company_id', store=True, index='btree_not_null')
+    attachment_id = fields.Many2one(
+        'ir.attachment', string="File", required=True, ondelete='cascade', index=True)
+    direction = fields.Selection(DIRECTIONS, required=True, default='internal', index=True)
+    channel = fields.Selection(CHANNELS, required=True, default='upload')
+    mimetype = fields.Char(related='attachment_id.mimetype', store=True)
+    file_size = fields.Integer(related='attachment_id.file_size', store=True)
+    checksum = fields.Char(related='attachment_id.checksum', store=True)
+    message_id = fields.Many2one('mail.message', string="Message", index='btree_not_null', ondelete='set null')
+    external_message_id = fields.Char(
+        "External Message ID", help="Identifier of the message on its channel, to file each file once.")
+    attachment_index = fields.Integer(help="Position of the file in its message.")
+    is_previewable = fields.Boolean(compute='_compute_is_previewable')
+    create_uid = fields.Many2one('res.users', string="Added by", readonly=True)
+    create_date = fields.Datetime(string="Added on", readonly=True)
+
+    # A retried delivery, a replayed email or two racing webhooks file nothing twice.
+    _sync_uniq = models.UniqueIndex(
+        '(partner_id, channel, external_message_id, attachment_index) WHERE external_message_id IS NOT NULL',
+        "This file of this message is already filed on this contact.",
+    )
+    # The Documents tab lists one contact's (or company's) documents, newest first.
+    _partner_date_idx = models.Index('(partner_id, create_date DESC, id DESC)')
+    _commercial_date_idx = models.Index('(commercial_partner_id, create_date DESC, id DESC)')
+
+    @api.depends('mimetype')
+    def _compute_is_previewable(self):
+        for document in self:
+            document.is_previewable = document.mimetype in PREVIEWABLE_MIMETYPES
+
+    # ------------------------------------------------------------------
+    # Access: a document is visible exactly when its contact is
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, *, active_test=True, bypass_access=False):
+        if not self.env.su and not bypass_access:
+            readable_partners = self.env['res.partner'].with_context(active_test=False)._search([])
+            domain = Domain(domain) & Domain('partner_id', 'any!', readable_partners)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order,
+            active_test=active_test, bypass_access=bypass_access,
+        )
+
+    def _check_access(self, operation):
+        result = super()._check_access(operation)
+        if self.env.su:
+            return result
+        forbidden = result[0] if result else self.browse()
+        remaining = (self - forbidden).sudo()
+        partners = remaining.partner_id
+        # Reading a document needs reading its contact; changing one needs no more.
+        hidden_partners = partners - partners.with_env(self.env)._filtered_access('read').sudo()
+        if not hidden_partners:
+            return result
+        forbidden |= remaining.filtered(lambda doc: doc.partner_id in hidden_partners).with_env(self.env)
+        return forbidden, lambda: AccessError(_(
+            "You cannot access these documents because you cannot see their contact."))
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        documents = super().create(vals_list)
+        for document in documents:
+            document.attachment_id.sudo().res_id = document.id
+        documents._log_activity('filed')
+        return documents
+
+    def unlink(self):
+        self.check_access('unlink')
+        self._log_activity('deleted')
+        attachments = self.sudo().attachment_id
+        result = super().unlink()
+        # The filestore keeps the content while another attachment shares its checksum.
+        attachments.unlink()
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_download(self):
+        self.ensure_one()
+        return {
+            'type': 'ir.actions.act_url',
+            'url': f'/contact_documents/{self.id}/download',
+            'target': 'download',
+        }
+
+    # ------------------------------------------------------------------
+    # Filing: the single path every channel goes through
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _file_documents(self, partners, files, direction, channel, message=None, external_message_id=None):
+        """File ``files`` on each of ``partners`` and return the new documents.
+
+        :param partners: res.partner recordset
+        :param files: list of dicts with ``name``, ``raw`` (bytes) and optionally
+            ``mimetype`` and ``index`` (position in the source message)
+        :param message: the mail.message the files came with, if any
+        :param external_message_id: identifier of the message on its channel;
+            a file already filed for the same partner, message and index is skipped
+        """
+        if not partners or not files:
+            return self.browse()
+        files = [dict(file, index=file.get('index', position)) for position, file in enumerate(files)]
+        already_filed = self._already_filed(partners, channel, external_message_id)
+        vals_list = []
+        for partner in partners:
+            for file in files:
+                if (partner.id, file['index']) in already_filed:
+                    continue
+                attachment = self._create_attachment(file)
+                vals_list.append({
+                    'name': file['name'],
+                    'partner_id': partner.id,
+                    'attachment_id': attachment.id,
+                    'direction': direction,
+                    'channel': channel,
+                    'message_id': message.id if message else False,
+                    'external_message_id': external_message_id or False,
+                    'attachment_index': file['index'],
+                })
+        return self.sudo().create(vals_list).with_env(self.env)
+
+    @api.model
+    def _file_message_attachments(self, message):
+        """File the attachments of a posted mail.message on the contacts it concerns.
+
+        An incoming email files them as received on its author; a message sent
+        from Odoo as sent on each recipient contact; a note in a contact's own
+        chatter as internal on that contact. Colleagues (partners of internal
+        users) are never contacts. Inline images (signatures, logos) are skipped.
+        """
+        direction, partners = self._message_direction_and_partners(message)
+        files = self._message_files(message)
+        if not partners or not files:
+            return self.browse()
+        return self._file_documents(
+            partners, files, direction=direction, channel='email',
+            message=message, external_message_id=message.message_id or f'mail.message-{message.id}',
+        )
+
+    @api.model
+    def _message_direction_and_partners(self, message):
+        def contacts(partners):
+            return partners.filtered('partner_share')
+
+        if message.message_type == 'email':
+            return 'received', contacts(message.author_id)
+        if message.message_type not in OUTGOING_MESSAGE_TYPES:
+            return None, self.env['res.partner']
+        if message.is_internal or message.subtype_id.internal:
+            if message.model == 'res.partner' and message.res_id:
+                return 'internal', self.env['res.partner'].browse(message.res_id).exists()
+            return None, self.env['res.partner']
+        recipients = message.partner_ids | message.notification_ids.res_partner_id
+        return 'sent', contacts(recipients - message.author_id)
+
+    @api.model
+    def _message_files(self, message):
+        inline_ids = {int(found) for found in INLINE_IMAGE_RE.findall(message.body or '')}
+        return [
+            {'name': attachment.name, 'raw': attachment.raw, 'mimetype': attachment.mimetype, 'index': index}
+            for index, attachment in enumerate(message.attachment_ids.sorted('id'))
+            if attachment.id not in inline_ids and attachment.type == 'binary'
+        ]
+
+    @api.model
+    def _already_filed(self, partners, channel, external_message_id):
+        if not external_message_id:
+            return set()
+        filed = self.sudo().search_fetch([
+            ('partner_id', 'in', partners.ids),
+            ('channel', '=', channel),
+            ('external_message_id', '=', external_message_id),
+        ], ['partner_id', 'attachment_index'])
+        return {(doc.partner_id.id, doc.attachment_index) for doc in filed}
+
+    @api.model
+    def _create_attachment(self, file):
+        values = {'name': file['name'], 'raw': file['raw'], 'res_model': self._name, 'res_id': 0}
+        if file.get('mimetype'):
+            values['mimetype'] = file['mimetype']
+        return self.env['ir.attachment'].sudo().create(values)
+
+    @api.model
+    def _upload_files(self, partner, uploaded_files):
+        """File files uploaded by the current user on ``partner`` as internal.
+
+        :param uploaded_files: werkzeug FileStorage objects (seekable streams)
+        :return: (documents, errors) where errors lists a reason per refused file
+        """
+        partner.check_access('write')
+        self.check_access('create')
+        documents, errors = self.browse(), []
+        if not uploaded_files:
+            raise UserError(_("Choose at least one file to upload."))
+        for uploaded in uploaded_files:
+            try:
+                mimetype = check_upload(uploaded.filename, uploaded.stream)
+            except RefusedFile as refusal:
+                errors.append(self._refusal_message(uploaded.filename, refusal.args[0]))
+                continue
+            documents |= self._file_documents(
+                partner, [{'name': uploaded.filename, 'raw': uploaded.stream.read(), 'mimetype': mimetype}],
+                direction='internal', channel='upload',
+            )
+        return documents, errors
+
+    @api.model
+    def _refusal_message(self, filename, reason):
+        name = filename or _("(no name)")
+        if reason == 'type':
+            return _("%(name)s was refused: only %(types)s files can be added.",
+                     name=name, types=format_list(self.env, ["DOC", "DOCX", "PNG", "JPG", "GIF", "PPT", "PPTX", "PDF"]))
+        if reason == 'size':
+            return _("%(name)s was refused: it is larger than %(limit)s.",
+                     name=name, limit=human_size(MAX_UPLOAD_SIZE))
+        if reason == 'empty':
+            return _("%(name)s was refused: the file is empty.", name=name)
+        return _("%(name)s was refused: its content does not match its extension.", name=name)
+
+    # ------------------------------------------------------------------
+    # Audit
+    # ------------------------------------------------------------------
+
+    def _log_activity(self, action):
+        """Record ``action`` on these documents in the audit log and in each contact's chatter."""
+        if not self:
+            return
+        documents = self.sudo()
+        self.env['contact.document.log'].sudo().create([
+            document._audit_values(action) for document in documents
+        ])
+        for partner, partner_documents in documents.grouped('partner_id').items():
+            partner._message_log(body=partner_documents._audit_chatter_body(action))
+
+    def _audit_values(self, action):
+        self.ensure_one()
+        return {
+            'action': action,
+            'document_id': self.id,
+            'document_name': self.name,
+            'partner_id': self.partner_id.id,
+            'channel': self.channel,
+            'direction': self.direction,
+            'file_size': self.file_size,
+            'checksum': self.checksum,
+            'user_id': self.env.uid,
+        }
+
+    def _audit_chatter_body(self, action):
+        direction_labels = dict(self._fields['direction']._description_selection(self.env))
+        channel_labels = dict(self._fields['channel']._description_selection(self.env))
+        lines = Markup('').join(
+            Markup('<li>%s (%s, %s, %s)</li>') % (
+                document.name, human_size(document.file_size),
+                channel_labels[document.channel], direction_labels[document.direction],
+            )
+            for document in self
+        )
+        title = _("Documents filed:") if action == 'filed' else _("Documents deleted:")
+        return Markup('<p>%s</p><ul>%s</ul>') % (title, lines)

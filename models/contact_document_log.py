@@ -1,0 +1,22 @@
+from odoo import fields, models
+
+from .contact_document import CHANNELS, DIRECTIONS
+
+
+class ContactDocumentLog(models.Model):
+    """Audit trail of contact documents; kept when the document itself is deleted."""
+    _name = 'contact.document.log'
+    _description = "Contact Document Audit Log"
+    _order = 'create_date desc, id desc'
+    _rec_name = 'document_name'
+
+    action = fields.Selection([('filed', "Filed"), ('deleted', "Deleted")], required=True, readonly=True)
+    document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
+    document_name = fields.Char("File Name", required=True, readonly=True)
+    partner_id = fields.Many2one('res.partner', string="Contact", ondelete='set null', index=True, readonly=True)
+    channel = fields.Selection(CHANNELS, readonly=True)
+    direction = fields.Selection(DIRECTIONS, readonly=True)
+    file_size = fields.Integer(readonly=True)
+    checksum = fields.Char(readonly=True)
+    user_id = fields.Many2one('res.users', string="By", required=True, readonly=True)
+    create_date = fields.Datetime("Date", readonly=True)

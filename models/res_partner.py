@@ -1,0 +1,41 @@
+from odoo import _, api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = 'res.partner'
+
+    contact_document_ids = fields.One2many('contact.document', 'partner_id', string="Documents")
+    contact_document_count = fields.Integer(compute='_compute_contact_document_count', string="Document Count")
+
+    @api.depends('contact_document_ids')
+    def _compute_contact_document_count(self):
+        """Count each contact's documents, a company's including those of its people."""
+        companies = self.filtered('is_company')
+        people = self - companies
+        Document = self.env['contact.document']
+        counts = dict(Document._read_group(
+            [('commercial_partner_id', 'in', companies._origin.ids)], ['commercial_partner_id'], ['__count']))
+        counts.update(Document._read_group(
+            [('partner_id', 'in', people._origin.ids)], ['partner_id'], ['__count']))
+        for partner in self:
+            partner.contact_document_count = counts.get(partner._origin, 0)
+
+    def _contact_document_domain(self):
+        self.ensure_one()
+        if self.is_company:
+            return [('commercial_partner_id', '=', self.id)]
+        return [('partner_id', '=', self.id)]
+
+    def action_view_contact_documents(self):
+        self.ensure_one()
+        action = self.env['ir.actions.act_window']._for_xml_id('contact_documents.contact_document_action')
+        action.update({
+            'name': _("Documents of %s", self.display_name),
+            'domain': self._contact_document_domain(),
+            'context': {
+                'default_partner_id': self.id,
+                'search_default_group_by_channel': 0,
+                'contact_documents_show_contact': self.is_company,
+            },
+        })
+        return action
