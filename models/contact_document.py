@@ -145,7 +145,8 @@ class ContactDocument(models.Model):
         """File ``files`` on each of ``partners`` and return the new documents.
 
         :param partners: res.partner recordset
-        :param files: list of dicts with ``name``, ``raw`` (bytes) and optionally
+        :param files: list of dicts with ``name``, the content as ``raw`` (bytes)
+            or ``stream`` (seekable binary file, copied in chunks), and optionally
             ``mimetype`` and ``index`` (position in the source message)
         :param message: the mail.message the files came with, if any
         :param external_message_id: identifier of the message on its channel;
@@ -229,10 +230,14 @@ class ContactDocument(models.Model):
 
     @api.model
     def _create_attachment(self, file):
-        values = {'name': file['name'], 'raw': file['raw'], 'res_model': self._name, 'res_id': 0}
+        values = {'name': file['name'], 'res_model': self._name, 'res_id': 0}
         if file.get('mimetype'):
             values['mimetype'] = file['mimetype']
-        return self.env['ir.attachment'].sudo().create(values)
+        Attachment = self.env['ir.attachment'].sudo()
+        if 'stream' in file:
+            file['stream'].seek(0)
+            return Attachment._create_from_stream(file['stream'], values)
+        return Attachment.create({**values, 'raw': file['raw']})
 
     @api.model
     def _upload_files(self, partner, uploaded_files):
@@ -253,7 +258,7 @@ class ContactDocument(models.Model):
                 errors.append(self._refusal_message(uploaded.filename, refusal.args[0]))
                 continue
             documents |= self._file_documents(
-                partner, [{'name': uploaded.filename, 'raw': uploaded.stream.read(), 'mimetype': mimetype}],
+                partner, [{'name': uploaded.filename, 'stream': uploaded.stream, 'mimetype': mimetype}],
                 direction='internal', channel='upload',
             )
         return documents, errors
