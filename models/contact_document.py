@@ -12,6 +12,11 @@ from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFi
 
 _logger = logging.getLogger(__name__)
 
+TAB_PAGE_SIZE = 40
+TAB_FIELDS = [
+    'name', 'partner_id', 'mimetype', 'file_size', 'direction', 'channel',
+    'create_date', 'create_uid', 'is_previewable', 'attachment_id',
+]
 OUTGOING_MESSAGE_TYPES = ('comment', 'email_outgoing', 'auto_comment')
 # Images embedded in a message body (signatures, logos) are rewritten by
 # mail.thread into links to their attachment: they are not documents.
@@ -127,6 +132,32 @@ class ContactDocument(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    @api.model
+    @api.readonly
+    def get_documents_tab_data(self, partner_id, direction=None, search=None, offset=0, limit=TAB_PAGE_SIZE):
+        """Everything the Documents tab shows for one contact, in one call.
+
+        A page of documents (optionally one direction, optionally narrowed by
+        name) and the count of each filter, computed with one grouped query.
+        """
+        partner = self.env['res.partner'].browse(partner_id)
+        partner.check_access('read')
+        domain = Domain(partner._contact_document_domain())
+        if search:
+            domain &= Domain('name', 'ilike', search)
+        counts = dict.fromkeys(('internal', 'sent', 'received'), 0)
+        counts.update(self._read_group(domain, ['direction'], ['__count']))
+        counts['all'] = sum(counts.values())
+        if direction:
+            domain &= Domain('direction', '=', direction)
+        documents = self.search_fetch(domain, TAB_FIELDS, offset=offset, limit=limit)
+        return {
+            'documents': documents.read(TAB_FIELDS),
+            'counts': counts,
+            'can_delete': self.env.user.has_group('contact_documents.group_contact_documents_manager'),
+            'show_contact': partner.is_company,
+        }
 
     def action_download(self):
         self.ensure_one()
