@@ -65,6 +65,8 @@ class ContactDocumentController(Controller):
     def _stream(self, document, as_attachment):
         stream = request.env['ir.binary']._get_stream_from(
             document.sudo().attachment_id, 'raw', filename=document.name)
-        if as_attachment:
-            stream.mimetype = 'application/octet-stream' if document.mimetype not in PREVIEWABLE_MIMETYPES else stream.mimetype
+        if document.mimetype not in PREVIEWABLE_MIMETYPES:
+            # A synced email may carry HTML or SVG: never let the browser render it.
+            stream.mimetype = 'application/octet-stream'
+            as_attachment = True
         return stream.get_response(as_attachment=as_attachment)

@@ -8,7 +8,9 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_list, human_size
 
-from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload
+from ..tools.file_types import (
+    ACCEPTED_EXTENSIONS, MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ CHANNELS = [
     ('sms', "SMS/MMS"),
     ('facebook', "Facebook Messenger"),
     ('instagram', "Instagram"),
+    ('other', "Other Channel"),
 ]
 
 
@@ -123,11 +126,9 @@ class ContactDocument(models.Model):
     def unlink(self):
         self.check_access('unlink')
         self._log_activity('deleted')
-        attachments = self.sudo().attachment_id
-        result = super().unlink()
-        # The filestore keeps the content while another attachment shares its checksum.
-        attachments.unlink()
-        return result
+        # The ORM deletes the attachments owned by these records with them; the
+        # filestore keeps their content while another attachment shares its checksum.
+        return super().unlink()
 
     # ------------------------------------------------------------------
     # Actions
@@ -157,6 +158,10 @@ class ContactDocument(models.Model):
             'counts': counts,
             'can_delete': self.env.user.has_group('contact_documents.group_contact_documents_manager'),
             'show_contact': partner.is_company,
+            # The Add Documents modal refuses what the server would refuse, before uploading.
+            'accepted_extensions': list(ACCEPTED_EXTENSIONS),
+            'max_upload_size': MAX_UPLOAD_SIZE,
+            'can_upload': partner.has_access('write') and self.has_access('create'),
         }
 
     def action_download(self):
@@ -219,7 +224,7 @@ class ContactDocument(models.Model):
         if not partners or not files:
             return self.browse()
         return self._file_documents(
-            partners, files, direction=direction, channel='email',
+            partners, files, direction=direction, channel='sms' if message.message_type == 'sms' else 'email',
             message=message, external_message_id=message.message_id or f'mail.message-{message.id}',
         )
 
@@ -230,6 +235,9 @@ class ContactDocument(models.Model):
 
         if message.message_type == 'email':
             return 'received', contacts(message.author_id)
+        if message.message_type == 'sms':
+            # An SMS with media is an MMS to its recipients, though logged as a note.
+            return 'sent', contacts((message.partner_ids | message.notification_ids.res_partner_id) - message.author_id)
         if message.message_type not in OUTGOING_MESSAGE_TYPES:
             return None, self.env['res.partner']
         if message.is_internal or message.subtype_id.internal:
@@ -302,7 +310,7 @@ class ContactDocument(models.Model):
                      name=name, types=format_list(self.env, ["DOC", "DOCX", "PNG", "JPG", "GIF", "PPT", "PPTX", "PDF"]))
         if reason == 'size':
             return _("%(name)s was refused: it is larger than %(limit)s.",
-                     name=name, limit=human_size(MAX_UPLOAD_SIZE))
+                     name=name, limit=f'{MAX_UPLOAD_SIZE // (1024 * 1024)} MB')
         if reason == 'empty':
             return _("%(name)s was refused: the file is empty.", name=name)
         return _("%(name)s was refused: its content does not match its extension.", name=name)
@@ -319,6 +327,9 @@ class ContactDocument(models.Model):
         self.env['contact.document.log'].sudo().create([
             document._audit_values(action) for document in documents
         ])
+        if self.env.context.get('contact_documents_skip_audit_chatter'):
+            # The caller tells the chatter itself (channel sync: one message per file).
+            return
         for partner, partner_documents in documents.grouped('partner_id').items():
             partner._message_log(body=partner_documents._audit_chatter_body(action))
 
