@@ -1,0 +1,71 @@
+import { _t } from "@web/core/l10n/translation";
+import { user } from "@web/core/user";
+
+const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
+
+/**
+ * Extension of a file name, lower case and without the dot, as the server
+ * reads it (tools/file_types.py): "" for "README" or ".profile".
+ *
+ * @param {string} name
+ * @returns {string}
+ */
+export function fileExtension(name) {
+    const dot = (name || "").lastIndexOf(".");
+    return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
+}
+
+/**
+ * A file size the user can read, in their language: "812 bytes", "1.4 MB".
+ *
+ * @param {number} size in bytes
+ * @returns {string}
+ */
+export function formatFileSize(size) {
+    let value = size || 0;
+    let unit = 0;
+    while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return new Intl.NumberFormat(user.lang || "en-US", {
+        style: "unit",
+        unit: SIZE_UNITS[unit],
+        unitDisplay: unit ? "short" : "long",
+        maximumFractionDigits: value < 10 && unit ? 1 : 0,
+    }).format(value);
+}
+
+/**
+ * Why the server would refuse this file, checked before uploading it.
+ *
+ * The server checks the content as well; this only catches what the browser
+ * can know: the extension and the size.
+ *
+ * @param {{ name: string, size: number }} file
+ * @param {{ acceptedExtensions: string[], maxUploadSize: number }} rules
+ * @returns {string|null} the reason, fit for the user, or null if acceptable
+ */
+export function fileRefusal(file, { acceptedExtensions, maxUploadSize }) {
+    if (!acceptedExtensions.includes(fileExtension(file.name))) {
+        return _t(
+            "This type of file cannot be added. Accepted types: %s.",
+            acceptedTypesLabel(acceptedExtensions)
+        );
+    }
+    if (!file.size) {
+        return _t("The file is empty.");
+    }
+    if (file.size > maxUploadSize) {
+        return _t("The file is larger than %s.", formatFileSize(maxUploadSize));
+    }
+    return null;
+}
+
+/**
+ * @param {string[]} extensions
+ * @returns {string} e.g. "DOC, DOCX, GIF, JPEG, JPG, PDF, PNG, PPT, PPTX"
+ */
+export function acceptedTypesLabel(extensions) {
+    return extensions.map((extension) => extension.toUpperCase()).join(", ");
+}

@@ -1,0 +1,46 @@
+import { Component } from "@odoo/owl";
+import { Dropdown } from "@web/core/dropdown/dropdown";
+import { DropdownItem } from "@web/core/dropdown/dropdown_item";
+import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
+import { _t } from "@web/core/l10n/translation";
+import { documentDownloadUrl } from "../documents_tab/contact_document_file";
+
+/**
+ * The three-dot menu of a row of the Documents tab: Preview, Download and,
+ * for managers, Delete File.
+ */
+export class DocumentRowMenu extends Component {
+    static template = "contact_documents.DocumentRowMenu";
+    static components = { Dropdown, DropdownItem };
+    static props = {
+        document: Object,
+        canDelete: Boolean,
+        onPreview: Function,
+        onDelete: Function,
+    };
+
+    setup() {
+        this.dropdownState = useDropdownState();
+    }
+
+    get toggleLabel() {
+        return _t("Actions for %s", this.props.document.name);
+    }
+
+    get downloadUrl() {
+        return documentDownloadUrl(this.props.document.id);
+    }
+
+    get previewAttrs() {
+        if (this.props.document.is_previewable) {
+            return {};
+        }
+        return { title: _t("Only images and PDF files can be previewed: download this one to open it.") };
+    }
+
+    onDownloadClick() {
+        // A real link, so that the browser downloads the file (and "Save link
+        // as" works); the menu closes once the click is done.
+        this.dropdownState.close();
+    }
+}

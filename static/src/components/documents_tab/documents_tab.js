@@ -1,0 +1,351 @@
+import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { useFileViewer } from "@web/core/file_viewer/file_viewer_hook";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { useDebounced } from "@web/core/utils/timing";
+import { standardFieldProps } from "@web/views/fields/standard_field_props";
+import { AddDocumentsDialog } from "../add_documents_dialog/add_documents_dialog";
+import { formatFileSize } from "../add_documents_dialog/file_checks";
+import { DocumentRowMenu } from "../document_row_menu/document_row_menu";
+import { ContactDocumentFile, documentPreviewUrl } from "./contact_document_file";
+
+export const PAGE_SIZE = 40;
+export const SEARCH_DELAY = 300;
+const IMAGE_MIMETYPES = ["image/png", "image/jpeg", "image/gif"];
+
+/**
+ * Every document of a contact, a page at a time: filters by direction with
+ * their counts, a search by name, and per row a menu to preview, download or
+ * delete. Uploads go through the Add Documents modal.
+ */
+export class DocumentsTab extends Component {
+    static template = "contact_documents.DocumentsTab";
+    static components = { DocumentRowMenu };
+    static props = {
+        partnerId: Number,
+        onChanged: { type: Function, optional: true },
+    };
+
+    setup() {
+        this.orm = useService("orm");
+        this.dialog = useService("dialog");
+        this.notification = useService("notification");
+        this.fileViewer = useFileViewer();
+        this.filters = [
+            { key: "all", label: _t("All") },
+            { key: "internal", label: _t("Internal") },
+            { key: "sent", label: _t("Sent") },
+            { key: "received", label: _t("Received") },
+        ];
+        this.directionLabels = {
+            internal: _t("Internal"),
+            sent: _t("Sent"),
+            received: _t("Received"),
+        };
+        this.directionBadgeClasses = {
+            internal: "text-bg-info",
+            sent: "text-bg-warning",
+            received: "text-bg-success",
+        };
+        this.channelLabels = {
+            upload: _t("Upload"),
+            email: _t("Email"),
+            sms: _t("SMS/MMS"),
+            facebook: _t("Facebook Messenger"),
+            instagram: _t("Instagram"),
+            other: _t("Other Channel"),
+        };
+        this.state = useState({
+            filter: "all",
+            search: "",
+            documents: [],
+            counts: { all: 0, internal: 0, sent: 0, received: 0 },
+            canDelete: false,
+            canUpload: false,
+            showContact: false,
+            acceptedExtensions: [],
+            maxUploadSize: 0,
+            loading: true,
+            loadingMore: false,
+            newIds: [],
+        });
+        // Answers to superseded requests (a filter clicked while the search
+        // was loading...) are dropped: only the latest one is shown.
+        this.requestId = 0;
+        this.debouncedLoad = useDebounced(() => this.load(), SEARCH_DELAY);
+        onWillStart(() => this.load());
+        onWillUpdateProps((nextProps) => {
+            if (nextProps.partnerId !== this.props.partnerId) {
+                this.state.filter = "all";
+                this.state.search = "";
+                this.debouncedLoad.cancel();
+                return this.load({ partnerId: nextProps.partnerId });
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------
+    // Getters used by the template
+    // ------------------------------------------------------------------
+
+    get total() {
+        return this.state.counts[this.state.filter] || 0;
+    }
+
+    get hasMore() {
+        return this.state.documents.length < this.total;
+    }
+
+    get shownLabel() {
+        return _t("%(shown)s of %(total)s documents", {
+            shown: this.state.documents.length,
+            total: this.total,
+        });
+    }
+
+    get emptyLabel() {
+        if (this.state.search.trim()) {
+            return _t("No document matches “%s”.", this.state.search.trim());
+        }
+        const emptyFilterLabels = {
+            internal: _t("No internal documents."),
+            sent: _t("No documents sent to this contact."),
+            received: _t("No documents received from this contact."),
+        };
+        if (this.state.filter !== "all") {
+            return emptyFilterLabels[this.state.filter];
+        }
+        return _t("No documents yet. Add files, or send and receive them by email, SMS or chat.");
+    }
+
+    get statusLabel() {
+        if (this.state.loading) {
+            return _t("Loading documents…");
+        }
+        return _t("%s documents", this.total);
+    }
+
+    filterLabel(filter) {
+        return _t("%(filter)s: %(count)s documents", {
+            filter: filter.label,
+            count: this.state.counts[filter.key] || 0,
+        });
+    }
+
+    isImage(doc) {
+        return IMAGE_MIMETYPES.includes(doc.mimetype);
+    }
+
+    thumbnailUrl(doc) {
+        return documentPreviewUrl(doc.id);
+    }
+
+    summaryLabel(doc) {
+        // What the hidden columns say, on a phone.
+        return [this.directionLabels[doc.direction], this.sizeLabel(doc), this.dateLabel(doc)].join(" · ");
+    }
+
+    sizeLabel(doc) {
+        return formatFileSize(doc.file_size);
+    }
+
+    dateLabel(doc) {
+        return formatDateTime(deserializeDateTime(doc.create_date), {
+            format: "DD",
+        });
+    }
+
+    dateTimeLabel(doc) {
+        return formatDateTime(deserializeDateTime(doc.create_date));
+    }
+
+    // ------------------------------------------------------------------
+    // Loading
+    // ------------------------------------------------------------------
+
+    async _fetch({ partnerId = this.props.partnerId, offset = 0 } = {}) {
+        const search = this.state.search.trim();
+        return this.orm.call("contact.document", "get_documents_tab_data", [partnerId], {
+            direction: this.state.filter === "all" ? null : this.state.filter,
+            search: search || null,
+            offset,
+            limit: PAGE_SIZE,
+        });
+    }
+
+    _apply(data, { append = false } = {}) {
+        this.state.documents = append ? [...this.state.documents, ...data.documents] : data.documents;
+        this.state.counts = data.counts;
+        this.state.canDelete = data.can_delete;
+        this.state.canUpload = data.can_upload;
+        this.state.showContact = data.show_contact;
+        this.state.acceptedExtensions = data.accepted_extensions;
+        this.state.maxUploadSize = data.max_upload_size;
+    }
+
+    /**
+     * Load the first page for the current filter and search.
+     */
+    async load({ partnerId } = {}) {
+        const requestId = ++this.requestId;
+        this.state.loading = true;
+        try {
+            const data = await this._fetch({ partnerId });
+            if (requestId === this.requestId) {
+                this._apply(data);
+            }
+        } finally {
+            if (requestId === this.requestId) {
+                this.state.loading = false;
+            }
+        }
+    }
+
+    async loadMore() {
+        const requestId = this.requestId;
+        this.state.loadingMore = true;
+        try {
+            const data = await this._fetch({ offset: this.state.documents.length });
+            if (requestId === this.requestId) {
+                // Documents filed meanwhile shift the pages: never show one twice.
+                const shown = new Set(this.state.documents.map((doc) => doc.id));
+                data.documents = data.documents.filter((doc) => !shown.has(doc.id));
+                this._apply(data, { append: true });
+            }
+        } finally {
+            this.state.loadingMore = false;
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Handlers
+    // ------------------------------------------------------------------
+
+    setFilter(key) {
+        if (this.state.filter === key) {
+            return;
+        }
+        this.state.filter = key;
+        this.debouncedLoad.cancel();
+        this.load();
+    }
+
+    onSearchInput(ev) {
+        this.state.search = ev.target.value;
+        this.debouncedLoad();
+    }
+
+    onSearchKeydown(ev) {
+        if (ev.key === "Enter") {
+            this.debouncedLoad.cancel();
+            this.load();
+        }
+    }
+
+    openAddDialog() {
+        this.dialog.add(AddDocumentsDialog, {
+            partnerId: this.props.partnerId,
+            acceptedExtensions: this.state.acceptedExtensions,
+            maxUploadSize: this.state.maxUploadSize,
+            onUploaded: (result) => this.onUploaded(result),
+        });
+    }
+
+    async onUploaded({ documents, errors }) {
+        // Uploads are internal documents: show them, whatever was on screen.
+        if (!["all", "internal"].includes(this.state.filter)) {
+            this.state.filter = "internal";
+        }
+        this.state.search = "";
+        this.debouncedLoad.cancel();
+        this.state.newIds = documents.map((doc) => doc.id);
+        await this.load();
+        this.notification.add(
+            documents.length === 1
+                ? _t("%s was added.", documents[0].name)
+                : _t("%s documents were added.", documents.length),
+            { type: "success" }
+        );
+        if (errors.length) {
+            this.notification.add(errors.join("\n"), {
+                title: _t("Some files were not added"),
+                type: "warning",
+                sticky: true,
+            });
+        }
+        this.props.onChanged?.();
+    }
+
+    previewDocument(doc) {
+        if (!doc.is_previewable) {
+            this.notification.add(
+                _t("%s cannot be previewed: download it to open it.", doc.name),
+                { type: "info" }
+            );
+            return;
+        }
+        const files = this.state.documents
+            .filter((other) => other.is_previewable)
+            .map((other) => new ContactDocumentFile(other));
+        this.fileViewer.open(
+            files.find((file) => file.id === doc.id),
+            files
+        );
+    }
+
+    deleteDocument(doc) {
+        this.dialog.add(ConfirmationDialog, {
+            title: _t("Delete File"),
+            body: _t(
+                "Delete “%s”? It is removed from this contact for everyone and cannot be restored.",
+                doc.name
+            ),
+            confirmLabel: _t("Delete"),
+            confirmClass: "btn-danger",
+            confirm: async () => {
+                await this.orm.unlink("contact.document", [doc.id]);
+                this._removeDocument(doc);
+                this.notification.add(_t("%s was deleted.", doc.name), { type: "success" });
+                this.props.onChanged?.();
+            },
+            cancel: () => {},
+        });
+    }
+
+    _removeDocument(doc) {
+        this.state.documents = this.state.documents.filter((other) => other.id !== doc.id);
+        const counts = { ...this.state.counts };
+        counts[doc.direction] = Math.max(0, (counts[doc.direction] || 0) - 1);
+        counts.all = Math.max(0, counts.all - 1);
+        this.state.counts = counts;
+    }
+}
+
+/**
+ * The Documents tab as a field widget of the contact form, placed on ``id``
+ * so that the form loads nothing of the documents itself.
+ */
+export class DocumentsTabField extends Component {
+    static template = "contact_documents.DocumentsTabField";
+    static components = { DocumentsTab };
+    static props = { ...standardFieldProps };
+
+    async onChanged() {
+        // Refresh the smart button's count, unless that would drop the user's edits.
+        const record = this.props.record;
+        if (!(await record.isDirty())) {
+            await record.load();
+        }
+    }
+}
+
+export const documentsTabField = {
+    component: DocumentsTabField,
+    displayName: _t("Contact Documents"),
+    supportedTypes: ["integer"],
+};
+
+registry.category("fields").add("contact_documents_tab", documentsTabField);

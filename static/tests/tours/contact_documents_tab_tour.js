@@ -1,0 +1,476 @@
+import { registry } from "@web/core/registry";
+
+/*
+ * Tours of the Documents tab of a contact, started by tests/test_ui.py on a
+ * contact seeded with (newest first):
+ *   Meeting minutes.doc (received), Signed contract.pdf (received),
+ *   Offer for Dana.docx (sent), Team photo.png (internal),
+ *   Quarterly report.pdf (internal).
+ */
+
+const SEEDED = {
+    all: [
+        "Meeting minutes.doc",
+        "Signed contract.pdf",
+        "Offer for Dana.docx",
+        "Team photo.png",
+        "Quarterly report.pdf",
+    ],
+    internal: ["Team photo.png", "Quarterly report.pdf"],
+    sent: ["Offer for Dana.docx"],
+    received: ["Meeting minutes.doc", "Signed contract.pdf"],
+};
+const TINY_PNG =
+    "iVBORw0KGgoAAAANSUhEUgAAABgAAAAYCAIAAABvFaqvAAAAMklEQVR42mPUqDjBQA3AxEAlMGoQYcCCKXQpIIGgNr0NC0YDe9SgUYNIAYyjJeQQNAgAqlMGASI8/3cAAAAASUVORK5CYII=";
+const TAB_READY = ".o_contact_documents_tab:not(.o_contact_documents_loading)";
+
+// ----------------------------------------------------------------------
+// Helpers
+// ----------------------------------------------------------------------
+
+async function until(predicate, describe, timeout = 5000) {
+    const start = Date.now();
+    while (!predicate()) {
+        if (Date.now() - start > timeout) {
+            throw new Error(`Timed out waiting for: ${describe()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+}
+
+function rowNames() {
+    return [...document.querySelectorAll(".o_contact_documents_row .o_contact_documents_name > span")].map(
+        (el) => el.textContent.trim()
+    );
+}
+
+function rowOf(name) {
+    return `.o_contact_documents_row:has(.o_contact_documents_name > span:contains("${name}"))`;
+}
+
+function pngFile(name) {
+    const bytes = Uint8Array.from(atob(TINY_PNG), (char) => char.charCodeAt(0));
+    return new File([bytes], name, { type: "image/png" });
+}
+
+function pdfFile(name) {
+    const content = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    return new File([content], name, { type: "application/pdf" });
+}
+
+function chooseFiles(files) {
+    const input = document.querySelector(".o_contact_documents_file_input");
+    const transfer = new DataTransfer();
+    files.forEach((file) => transfer.items.add(file));
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function dropFiles(target, files) {
+    const transfer = new DataTransfer();
+    files.forEach((file) => transfer.items.add(file));
+    for (const type of ["dragenter", "dragover", "drop"]) {
+        target.dispatchEvent(
+            new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer })
+        );
+    }
+}
+
+/**
+ * Ask tests/test_ui.py to save a screenshot of the page, and wait until it is saved.
+ * Notifications are closed first, and ``scrollTo`` scrolled to the top of the screen.
+ */
+async function screenshot(name, options) {
+    await prepareScreen(options);
+    console.log(`contact_documents:screenshot:${name}`);
+    await until(
+        () => (window.__contactDocumentsScreenshots || []).includes(name),
+        () => `screenshot ${name}`,
+        15000
+    );
+}
+
+async function prepareScreen({ scrollTo } = {}) {
+    document.querySelectorAll(".o_notification_close").forEach((button) => button.click());
+    await until(() => !document.querySelector(".o_notification"), () => "notifications to close");
+    if (scrollTo) {
+        document.querySelector(scrollTo).scrollIntoView({ block: "start" });
+    }
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 100)));
+}
+
+// ----------------------------------------------------------------------
+// Steps
+// ----------------------------------------------------------------------
+
+function expectRows(names, content) {
+    return {
+        content: content || `the list shows ${names.join(", ") || "nothing"}`,
+        trigger: TAB_READY,
+        run: () =>
+            until(
+                () => JSON.stringify(rowNames()) === JSON.stringify(names),
+                () => `rows ${JSON.stringify(names)}, got ${JSON.stringify(rowNames())}`
+            ),
+    };
+}
+
+function expectCounts(counts) {
+    return Object.entries(counts).map(([filter, count]) => ({
+        content: `the ${filter} filter counts ${count}`,
+        trigger: `${TAB_READY} .o_contact_documents_filter[data-filter=${filter}] .o_contact_documents_count:text(${count})`,
+    }));
+}
+
+function selectFilter(filter) {
+    return [
+        {
+            content: `select the ${filter} filter`,
+            trigger: `.o_contact_documents_filter[data-filter=${filter}]`,
+            run: "click",
+        },
+        {
+            content: `the ${filter} filter is pressed`,
+            trigger: `${TAB_READY} .o_contact_documents_filter[data-filter=${filter}][aria-pressed=true]`,
+        },
+    ];
+}
+
+function openRowMenu(name) {
+    return [
+        {
+            content: `open the menu of ${name}`,
+            trigger: `${rowOf(name)} .o_contact_documents_row_menu_toggle`,
+            run: "click",
+        },
+        {
+            content: "the menu is open",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+        },
+    ];
+}
+
+function openTabSteps() {
+    return [
+        {
+            content: "open the Documents tab",
+            trigger: ".o_notebook .nav-link[name=contact_documents]",
+            run: "click",
+        },
+        expectRows(SEEDED.all, "the tab lists every document, newest first"),
+    ];
+}
+
+function filterAndSearchSteps() {
+    return [
+        ...expectCounts({ all: 5, internal: 2, sent: 1, received: 2 }),
+        {
+            content: "images have a thumbnail, other files a type icon",
+            trigger: `${rowOf("Team photo.png")} img.o_contact_documents_thumb[src^='/contact_documents/'][src$='/preview']`,
+        },
+        {
+            content: "a PDF shows the PDF type icon",
+            trigger: `${rowOf("Quarterly report.pdf")} .o_image[data-mimetype='application/pdf']`,
+        },
+        ...selectFilter("internal"),
+        expectRows(SEEDED.internal),
+        ...selectFilter("sent"),
+        expectRows(SEEDED.sent),
+        ...selectFilter("received"),
+        expectRows(SEEDED.received),
+        ...selectFilter("all"),
+        expectRows(SEEDED.all),
+        {
+            content: "search by part of a name",
+            trigger: ".o_contact_documents_search_input",
+            run: "edit REPORT",
+        },
+        expectRows(["Quarterly report.pdf"], "only the matching document is listed"),
+        ...expectCounts({ all: 1, internal: 1, sent: 0, received: 0 }),
+        {
+            content: "a search that matches nothing says so",
+            trigger: ".o_contact_documents_search_input",
+            run: "edit nothing like this",
+        },
+        {
+            content: "the empty message names the search",
+            trigger: `${TAB_READY} .o_contact_documents_empty:contains("nothing like this")`,
+        },
+        {
+            content: "clear the search",
+            trigger: ".o_contact_documents_search_input",
+            run: "clear",
+        },
+        expectRows(SEEDED.all),
+    ];
+}
+
+function addDocumentsSteps({ takeScreenshots = false } = {}) {
+    return [
+        {
+            content: "open the Add Documents modal",
+            trigger: ".o_contact_documents_add",
+            run: "click",
+        },
+        {
+            content: "Upload is disabled until a file is chosen",
+            trigger: ".modal .o_contact_documents_upload:disabled",
+        },
+        {
+            content: "choose a file of a refused type",
+            trigger: ".modal .o_contact_documents_dropzone",
+            run: () => chooseFiles([new File(["MZ not a document"], "installer.exe")]),
+        },
+        {
+            content: "the refused file shows its reason",
+            trigger: ".modal .o_contact_documents_refused:contains(installer.exe) .o_contact_documents_refusal:contains(This type of file cannot be added)",
+        },
+        {
+            content: "Upload stays disabled with only a refused file",
+            trigger: ".modal .o_contact_documents_upload:disabled",
+        },
+        ...(takeScreenshots
+            ? [
+                  {
+                      content: "choose an acceptable file next to the refused one, for the screenshot",
+                      trigger: ".modal .o_contact_documents_dropzone",
+                      run: () => chooseFiles([pdfFile("Meeting notes.pdf")]),
+                  },
+                  {
+                      content: "screenshot of the modal",
+                      trigger: ".modal .o_contact_documents_upload:enabled",
+                      run: () => screenshot("add_documents_modal"),
+                  },
+                  {
+                      content: "remove that file again",
+                      trigger: ".modal .o_contact_documents_chosen_file:contains(Meeting notes.pdf) .o_contact_documents_remove",
+                      run: "click",
+                  },
+              ]
+            : []),
+        {
+            content: "choose a PDF with the file picker",
+            trigger: ".modal .o_contact_documents_dropzone",
+            run: () => chooseFiles([pdfFile("Meeting notes.pdf")]),
+        },
+        {
+            content: "drop a PNG on the modal",
+            trigger: ".modal .o_contact_documents_chosen_file:contains(Meeting notes.pdf)",
+            run: () => dropFiles(document.querySelector(".modal .o_contact_documents_dropzone"), [pngFile("Whiteboard.png")]),
+        },
+        {
+            content: "each chosen file shows its size",
+            trigger: ".modal .o_contact_documents_chosen_file:contains(Whiteboard.png) .o_contact_documents_chosen_size:contains(107)",
+        },
+        {
+            content: "upload the two acceptable files",
+            trigger: ".modal .o_contact_documents_upload:enabled:contains(Upload 2 files)",
+            run: "click",
+        },
+        {
+            content: "the modal closes once the files are filed",
+            trigger: "body:not(:has(.o_contact_documents_add_dialog))",
+        },
+        expectRows(["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.all], "the new documents are listed at once"),
+        ...expectCounts({ all: 7, internal: 4 }),
+        ...selectFilter("internal"),
+        expectRows(["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.internal], "they are filed as Internal"),
+        ...selectFilter("all"),
+        expectRows(["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.all]),
+        ...(takeScreenshots
+            ? [
+                  {
+                      content: "screenshot of the tab",
+                      trigger: TAB_READY,
+                      run: () => screenshot("documents_tab", { scrollTo: ".o_notebook" }),
+                  },
+              ]
+            : []),
+    ];
+}
+
+function previewAndDownloadSteps({ takeScreenshots = false } = {}) {
+    return [
+        ...openRowMenu("Quarterly report.pdf"),
+        {
+            content: "preview the PDF",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            run: "click",
+        },
+        {
+            content: "the file viewer loads the PDF through the preview route",
+            trigger: ".o-FileViewer iframe.o-FileViewer-view[src*='viewer.html'][src*='%2Fcontact_documents%2F']",
+        },
+        {
+            content: "PDF.js renders the PDF's page",
+            trigger: ".o-FileViewer iframe.o-FileViewer-view:iframe .page[data-page-number='1']",
+        },
+        {
+            content: "close the viewer",
+            trigger: ".o-FileViewer [aria-label=Close]",
+            run: "click",
+        },
+        ...openRowMenu("Team photo.png"),
+        {
+            content: "preview the image",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            run: "click",
+        },
+        {
+            content: "the file viewer shows the image from the preview route",
+            trigger: ".o-FileViewer img.o-FileViewer-viewImage[src*='/contact_documents/'][src*='/preview']",
+            run: ({ anchor }) =>
+                until(
+                    () => anchor.complete && anchor.naturalWidth > 0,
+                    () => `the image to load (naturalWidth ${anchor.naturalWidth})`
+                ),
+        },
+        {
+            content: "close the viewer",
+            trigger: ".o-FileViewer [aria-label=Close]",
+            run: "click",
+        },
+        ...openRowMenu("Offer for Dana.docx"),
+        {
+            content: "ask to preview a Word file",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            run: "click",
+        },
+        {
+            content: "it says it can only be downloaded",
+            trigger: ".o_notification:contains(Offer for Dana.docx cannot be previewed: download it to open it.)",
+        },
+        ...(takeScreenshots
+            ? [
+                  {
+                      content: "show the list from its top, for the screenshot",
+                      trigger: TAB_READY,
+                      run: () => prepareScreen({ scrollTo: ".o_notebook" }),
+                  },
+              ]
+            : []),
+        ...openRowMenu("Signed contract.pdf"),
+        ...(takeScreenshots
+            ? [
+                  {
+                      content: "screenshot of the menu",
+                      trigger: ".o_contact_documents_row_menu .o_contact_documents_delete",
+                      run: () => screenshot("row_menu"),
+                  },
+              ]
+            : []),
+        {
+            content: "Download is a link to the download route, which answers with an attachment",
+            trigger: ".o_contact_documents_row_menu a.o_contact_documents_download[download][href$='/download']",
+            run: async ({ anchor }) => {
+                if (!/^\/contact_documents\/\d+\/download$/.test(anchor.getAttribute("href"))) {
+                    throw new Error(`unexpected download link ${anchor.getAttribute("href")}`);
+                }
+                const response = await fetch(anchor.href);
+                const disposition = response.headers.get("Content-Disposition") || "";
+                if (response.status !== 200 || !disposition.startsWith("attachment")) {
+                    throw new Error(`download answered ${response.status} "${disposition}"`);
+                }
+                anchor.click();
+            },
+        },
+        {
+            content: "the menu closes after the download",
+            trigger: "body:not(:has(.o_contact_documents_row_menu))",
+        },
+    ];
+}
+
+// ----------------------------------------------------------------------
+// Tours
+// ----------------------------------------------------------------------
+
+registry.category("web_tour.tours").add("contact_documents_tab_manager", {
+    steps: () => [
+        ...openTabSteps(),
+        ...filterAndSearchSteps(),
+        ...addDocumentsSteps({ takeScreenshots: true }),
+        ...previewAndDownloadSteps({ takeScreenshots: true }),
+        ...openRowMenu("Signed contract.pdf"),
+        {
+            content: "delete the file",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_delete",
+            run: "click",
+        },
+        {
+            content: "deleting asks for confirmation",
+            trigger: ".modal:contains(Signed contract.pdf) .btn-danger:contains(Delete)",
+            run: "click",
+        },
+        expectRows(["Whiteboard.png", "Meeting notes.pdf", "Meeting minutes.doc", "Offer for Dana.docx", "Team photo.png", "Quarterly report.pdf"], "the row disappears"),
+        ...expectCounts({ all: 6, internal: 4, sent: 1, received: 1 }),
+    ],
+});
+
+registry.category("web_tour.tours").add("contact_documents_tab_user", {
+    steps: () => [
+        ...openTabSteps(),
+        ...filterAndSearchSteps(),
+        ...addDocumentsSteps(),
+        ...previewAndDownloadSteps(),
+        ...openRowMenu("Signed contract.pdf"),
+        {
+            content: "a plain user has Preview and Download but no Delete entry",
+            trigger: ".o_contact_documents_row_menu:not(:has(.o_contact_documents_delete)) .o_contact_documents_download",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("contact_documents_tab_paging", {
+    steps: () => [
+        {
+            content: "open the Documents tab",
+            trigger: ".o_notebook .nav-link[name=contact_documents]",
+            run: "click",
+        },
+        ...expectCounts({ all: 45 }),
+        {
+            content: "only the first page is loaded",
+            trigger: `${TAB_READY} .o_contact_documents_shown:text(40 of 45 documents)`,
+            run: () => until(() => rowNames().length === 40, () => `40 rows, got ${rowNames().length}`),
+        },
+        {
+            content: "load the next page",
+            trigger: ".o_contact_documents_load_more",
+            run: "click",
+        },
+        {
+            content: "every document is listed once, and there is nothing more to load",
+            trigger: `${TAB_READY}:not(:has(.o_contact_documents_load_more))`,
+            run: () =>
+                until(
+                    () => rowNames().length === 45 && new Set(rowNames()).size === 45,
+                    () => `45 distinct rows, got ${rowNames().length}`
+                ),
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("contact_documents_tab_mobile", {
+    steps: () => [
+        ...openTabSteps(),
+        {
+            content: "on a phone, the less important columns are hidden and summed up under the name",
+            trigger: `${rowOf("Team photo.png")} .o_contact_documents_summary:visible:contains(Internal)`,
+            run: () => {
+                const hidden = [...document.querySelectorAll(".o_contact_documents_col_channel, .o_contact_documents_col_user")];
+                if (!hidden.length || hidden.some((el) => el.offsetParent !== null)) {
+                    throw new Error("the channel and user columns should be hidden on a phone");
+                }
+            },
+        },
+        ...selectFilter("received"),
+        expectRows(SEEDED.received),
+        { content: "screenshot of the tab on a phone", trigger: TAB_READY, run: () => screenshot("documents_tab_phone", { scrollTo: ".o_notebook" }) },
+        ...openRowMenu("Signed contract.pdf"),
+        {
+            content: "the menu works on a phone",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_download",
+        },
+    ],
+});

@@ -1,0 +1,188 @@
+import base64
+import io
+import json
+import logging
+from pathlib import Path
+from unittest.mock import patch
+
+from PIL import Image, ImageDraw
+
+from odoo.modules.module import get_module_path
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import ChromeBrowser
+
+from odoo.addons.web.tests.test_js import unit_test_error_checker
+
+_logger = logging.getLogger(__name__)
+
+SCREENSHOT_SIGNAL = 'contact_documents:screenshot:'
+SCREENSHOT_DIR = Path(get_module_path('contact_documents')) / 'doc' / 'screenshots'
+
+
+def make_png(size=(320, 200)):
+    image = Image.new('RGB', size, (36, 99, 155))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4], fill=(245, 190, 40))
+    buffer = io.BytesIO()
+    image.save(buffer, format='PNG', optimize=True)
+    return buffer.getvalue()
+
+
+def make_pdf(text):
+    """A small but complete PDF (with its cross-reference table) that PDF.js renders."""
+    stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
+    objects = [
+        b'<< /Type /Catalog /Pages 2 0 R >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
+         b' /Resources << /Font << /F1 5 0 R >> >> >>'),
+        b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
+        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ]
+    pdf = bytearray(b'%PDF-1.4\n')
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
+    xref = len(pdf)
+    pdf += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1)
+    pdf += b''.join(b'%010d 00000 n \n' % offset for offset in offsets)
+    pdf += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+class ScreenshotsMixin:
+    """Let a tour save screenshots of the page into doc/screenshots/.
+
+    The tour logs ``contact_documents:screenshot:<name>`` and waits until the
+    name appears in ``window.__contactDocumentsScreenshots``: the capture is
+    taken through the Chrome DevTools protocol Odoo's test browser speaks.
+    """
+
+    def start_tour_with_screenshots(self, *args, **kwargs):
+        test = self
+        original = ChromeBrowser._handle_console
+
+        def handle_console(browser, **params):
+            args = params.get('args') or [{}]
+            message = args[0].get('value')
+            if params.get('type') == 'log' and isinstance(message, str) and message.startswith(SCREENSHOT_SIGNAL):
+                test._capture(browser, message.removeprefix(SCREENSHOT_SIGNAL))
+            return original(browser, **params)
+
+        with patch.object(ChromeBrowser, '_handle_console', handle_console):
+            self.start_tour(*args, **kwargs)
+
+    def _capture(self, browser, name):
+        def save(future):
+            try:
+                data = future.result()['data']
+            except Exception:
+                _logger.exception("Screenshot %s failed", name)
+                return
+            SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            # 256 colours are plenty for a screen of the web client, and keep the PNGs small.
+            image = Image.open(io.BytesIO(base64.b64decode(data))).convert('RGB')
+            image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+                SCREENSHOT_DIR / f'{name}.png', format='PNG', optimize=True)
+            _logger.info("Screenshot saved: %s", SCREENSHOT_DIR / f'{name}.png')
+            browser._websocket_send('Runtime.evaluate', params={
+                'expression': f'(window.__contactDocumentsScreenshots ||= []).push({json.dumps(name)})',
+            })
+
+        browser._websocket_send(
+            'Page.captureScreenshot', params={'format': 'png'}, with_future=True,
+        ).add_done_callback(save)
+
+
+@tagged('post_install', '-at_install')
+class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user = new_test_user(cls.env, login='cd_tab_user', groups='base.group_user,base.group_partner_manager', name="Pat Plain")
+        cls.manager = new_test_user(
+            cls.env, login='cd_tab_manager', name="Morgan Manager",
+            groups='base.group_user,base.group_partner_manager,contact_documents.group_contact_documents_manager',
+        )
+        cls.partner = cls.env['res.partner'].create({'name': "Dana Documents", 'email': 'dana@example.com'})
+        Document = cls.env['contact.document'].sudo()
+        # Filed oldest first: the tab lists the newest first.
+        seeds = [
+            ('Quarterly report.pdf', make_pdf("Quarterly report"), 'application/pdf', 'internal', 'upload'),
+            ('Team photo.png', make_png(), 'image/png', 'internal', 'upload'),
+            ('Offer for Dana.docx', b'PK\x03\x04 offer', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'sent', 'email'),
+            ('Signed contract.pdf', make_pdf("Signed contract"), 'application/pdf', 'received', 'email'),
+            ('Meeting minutes.doc', b'\xD0\xCF\x11\xE0 minutes', 'application/msword', 'received', 'sms'),
+        ]
+        for day, (name, raw, mimetype, direction, channel) in enumerate(seeds, start=1):
+            document = Document._file_documents(
+                cls.partner, [{'name': name, 'raw': raw, 'mimetype': mimetype}], direction=direction, channel=channel)
+            cls.env.cr.execute(
+                "UPDATE contact_document SET create_date = %s WHERE id = %s", [f'2025-03-0{day} 09:00:00', document.id])
+        Document.invalidate_model(['create_date'])
+        cls.documents = Document.search([('partner_id', '=', cls.partner.id)])
+
+    def test_tab_as_manager(self):
+        """Filters, search, upload, preview, download and delete, as a manager; saves the screenshots."""
+        self.start_tour_with_screenshots(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_manager', login='cd_tab_manager')
+        names = self.env['contact.document'].search([('partner_id', '=', self.partner.id)]).mapped('name')
+        self.assertNotIn('Signed contract.pdf', names)
+        uploaded = self.env['contact.document'].search([('name', 'in', ['Meeting notes.pdf', 'Whiteboard.png'])])
+        self.assertEqual(len(uploaded), 2)
+        self.assertEqual(set(uploaded.mapped('direction')), {'internal'})
+        self.assertEqual(uploaded.partner_id, self.partner)
+        for name in ('documents_tab', 'add_documents_modal', 'row_menu'):
+            self.assertTrue((SCREENSHOT_DIR / f'{name}.png').is_file(), f"screenshot {name} was not saved")
+
+    def test_tab_as_user(self):
+        """The same, as a plain user, who has no Delete entry."""
+        self.start_tour(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_user', login='cd_tab_user')
+        self.assertEqual(
+            len(self.env['contact.document'].search([('partner_id', '=', self.partner.id)])), 7)
+
+    def test_tab_pages(self):
+        """A contact with more documents than a page loads them a page at a time."""
+        partner = self.env['res.partner'].create({'name': "Busy Contact"})
+        self.env['contact.document'].sudo()._file_documents(
+            partner, [{'name': f'Scan {index:02d}.pdf', 'raw': make_pdf(f'Scan {index}'), 'mimetype': 'application/pdf'}
+                      for index in range(45)],
+            direction='received', channel='email')
+        self.start_tour(f'/odoo/contacts/{partner.id}', 'contact_documents_tab_paging', login='cd_tab_user')
+
+    def test_tab_on_phone(self):
+        """On a phone-sized screen the tab stays usable."""
+        self.browser_size = '390x844'
+        self.touch_enabled = True
+        self.start_tour_with_screenshots(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_mobile', login='cd_tab_user')
+
+    def test_download_route_answers_an_attachment(self):
+        """What the Download entry links to."""
+        self.authenticate('cd_tab_user', 'cd_tab_user')
+        document = self.documents.filtered(lambda doc: doc.name == 'Quarterly report.pdf')
+        response = self.url_open(f'/contact_documents/{document.id}/download')
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.headers['Content-Disposition'].startswith('attachment'))
+        self.assertTrue(response.content.startswith(b'%PDF'))
+
+
+@tagged('post_install', '-at_install')
+class TestDocumentsTabHoot(HttpCase):
+    """The hoot unit tests of the front end (static/tests/*.test.js), run headless."""
+
+    @staticmethod
+    def _hoot_job_id(name):
+        """The id hoot gives a suite, as web/tests/test_js.py computes it for its filters."""
+        value = 0
+        for char in name:
+            value = ((value << 5) - value + ord(char)) & 0xFFFFFFFF
+        return f'{value:08x}'
+
+    def test_hoot_suite(self):
+        suite_id = self._hoot_job_id('@contact_documents')
+        self.browser_js(
+            f'/web/tests?headless&loglevel=2&preset=desktop&timeout=15000&id={suite_id}',
+            "", "", login='admin', timeout=600,
+            success_signal="[HOOT] Test suite succeeded", error_checker=unit_test_error_checker,
+        )
