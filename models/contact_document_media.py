@@ -1,0 +1,334 @@
+import logging
+import mimetypes
+import os
+import tempfile
+from datetime import timedelta
+from urllib.parse import unquote, urlsplit
+
+from markupsafe import Markup
+from psycopg2 import IntegrityError
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+from odoo.tools.mimetypes import get_extension, guess_mimetype
+
+from ..tools import safe_fetch
+from ..tools.safe_fetch import FetchError
+from .contact_document import CHANNELS, DIRECTIONS
+
+_logger = logging.getLogger(__name__)
+
+# Minutes to wait after the 1st, 2nd and 3rd failed attempt; the 4th failure is final.
+RETRY_DELAYS = (1, 5, 30)
+# Hosts that may be fetched over plain HTTP: a local gateway, or the tests' media server.
+HTTP_HOSTS_PARAM = 'contact_documents.media_http_hosts'
+UNKNOWN_MIMETYPES = ('', 'application/octet-stream', 'text/plain')
+# What Meta tells of an attachment: its kind, not its exact type.
+KIND_MIMETYPES = {'image': 'image/*', 'sticker': 'image/*', 'video': 'video/*', 'audio': 'audio/*'}
+PROVIDERS = [('twilio', "Twilio"), ('meta', "Meta"), ('events', "Events webhook")]
+
+
+class ContactDocumentMedia(models.Model):
+    """A file of a channel message waiting to be downloaded and filed.
+
+    Webhooks answer at once and queue one row per attachment; the cron
+    downloads them (safely, see ``tools/safe_fetch.py``), files them through
+    ``contact.document._file_documents`` and retries with back-off. The unique
+    index makes a replayed or racing delivery queue nothing twice.
+    """
+    _name = 'contact.document.media'
+    _description = "Contact Document Media Download"
+    _order = 'id desc'
+
+    name = fields.Char("File Name", help="Name given by the channel; otherwise taken from the URL or the type.")
+    company_id = fields.Many2one('res.company', required=True, index=True, ondelete='cascade')
+    partner_id = fields.Many2one('res.partner', string="Contact", required=True, index=True, ondelete='cascade')
+    provider = fields.Selection(PROVIDERS, required=True)
+    channel = fields.Selection(CHANNELS, required=True)
+    channel_label = fields.Char("Channel Name")
+    direction = fields.Selection(DIRECTIONS, required=True)
+    external_message_id = fields.Char("External Message ID", required=True)
+    attachment_index = fields.Integer()
+    url = fields.Char("Media URL", required=True)
+    mimetype = fields.Char("Expected Type")
+    state = fields.Selection(
+        [('queued', "Queued"), ('done', "Done"), ('failed', "Failed")],
+        default='queued', required=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(default=fields.Datetime.now, readonly=True)
+    last_error = fields.Char("Reason", readonly=True)
+    document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
+
+    _message_attachment_uniq = models.UniqueIndex(
+        '(company_id, channel, external_message_id, attachment_index)',
+        "This file of this message is already queued.",
+    )
+    _due_idx = models.Index("(next_attempt) WHERE state = 'queued'")
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Queue failed downloads again, from their first attempt."""
+        failed = self.filtered(lambda media: media.state == 'failed')
+        failed.write({'state': 'queued', 'attempts': 0, 'next_attempt': fields.Datetime.now(), 'last_error': False})
+        if failed:
+            self._fetch_cron()._trigger()
+
+    # ------------------------------------------------------------------
+    # Ingestion: the single entry point of every channel adapter
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _ingest_channel_messages(self, company, messages):
+        """File the attachments of channel messages on their contacts.
+
+        Every adapter (Twilio, Meta, the events webhook) parses its payload
+        into ``tools.channel_message.ChannelMessage`` objects and calls this.
+        Media behind a URL is queued for the cron, inline content is filed
+        at once; a message delivered again queues and files nothing new.
+
+        :return: counts: ``queued``, ``filed``, ``duplicates``, ``skipped``
+            (attachments that are not files), ``ignored`` (unknown sender)
+        """
+        counts = dict.fromkeys(('queued', 'filed', 'duplicates', 'skipped', 'ignored'), 0)
+        Identity = self.env['res.partner.channel.identity'].sudo()
+        for message in messages:
+            counts['skipped'] += message.skipped
+            if not message.attachments:
+                continue
+            # Two deliveries of one message wait for each other instead of racing.
+            self.env.cr.execute(SQL(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                f'contact_documents:{company.id}:{message.channel}:{message.external_id}',
+            ))
+            partner = Identity._find_or_create_partner(company, message)
+            if not partner:
+                counts['ignored'] += len(message.attachments)
+                continue
+            remote = [attachment for attachment in message.attachments if attachment.url]
+            queued = self._enqueue(company, partner, message, remote)
+            counts['queued'] += len(queued)
+            counts['duplicates'] += len(remote) - len(queued)
+            inline = [attachment for attachment in message.attachments if attachment.content is not None]
+            if inline:
+                documents = self._file_synced_files(partner, message.channel, message.label, message.direction,
+                                                    message.external_id, [{
+                                                        'name': attachment.name,
+                                                        'raw': attachment.content,
+                                                        'mimetype': self._inline_mimetype(attachment),
+                                                        'index': attachment.index,
+                                                    } for attachment in inline])
+                counts['filed'] += len(documents)
+                counts['duplicates'] += len(inline) - len(documents)
+        if counts['queued']:
+            self._fetch_cron()._trigger()
+        return counts
+
+    @api.model
+    def _enqueue(self, company, partner, message, attachments):
+        """Queue the attachments; those already queued are left alone, atomically."""
+        if not attachments:
+            return self.browse()
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        uid = self.env.uid
+        rows = SQL(', ').join(
+            SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', 0, %s, %s, %s, %s, %s)",
+                company.id, partner.id, message.provider, message.channel, message.label or None,
+                message.direction, message.external_id, attachment.index, attachment.url,
+                attachment.name or None, attachment.mimetype or KIND_MIMETYPES.get(attachment.kind) or None,
+                now, uid, now, uid, now)
+            for attachment in attachments
+        )
+        self.env.cr.execute(SQL("""
+            INSERT INTO contact_document_media (
+                company_id, partner_id, provider, channel, channel_label, direction, external_message_id,
+                attachment_index, url, name, mimetype, state, attempts, next_attempt,
+                create_uid, create_date, write_uid, write_date)
+            VALUES %s
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        """, rows))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _inline_mimetype(self, attachment):
+        sniffed = guess_mimetype(attachment.content[:2048], default='')
+        if sniffed not in UNKNOWN_MIMETYPES:
+            return sniffed
+        return attachment.mimetype or mimetypes.guess_type(attachment.name)[0] or 'application/octet-stream'
+
+    @api.model
+    def _file_synced_files(self, partner, channel, label, direction, external_message_id, files):
+        """File ``files`` on ``partner`` and tell it in its chatter, one message per file."""
+        Document = self.env['contact.document'].sudo().with_context(contact_documents_skip_audit_chatter=True)
+        documents = Document._file_documents(
+            partner, files, direction=direction, channel=channel, external_message_id=external_message_id)
+        for document in documents:
+            document.message_id = self._log_synced_file(document, label)
+        return documents
+
+    @api.model
+    def _log_synced_file(self, document, label):
+        channel_name = self._channel_name(document.channel, label)
+        if document.direction == 'received':
+            text = _("%(channel)s: received", channel=channel_name)
+            author = document.partner_id
+        else:
+            text = _("%(channel)s: sent", channel=channel_name)
+            author = document.partner_id.company_id.partner_id or self.env.company.partner_id
+        body = Markup('<p>%s <a href="/contact_documents/%s/preview" target="_blank">%s</a></p>') % (
+            text, document.id, document.name)
+        message_type = 'sms' if document.channel == 'sms' and 'sms' in dict(
+            self.env['mail.message']._fields['message_type'].selection) else 'notification'
+        return document.partner_id.sudo()._message_log(body=body, author_id=author.id, message_type=message_type)
+
+    @api.model
+    def _channel_name(self, channel, label=None):
+        if channel == 'other' and label:
+            return label[:1].upper() + label[1:]
+        return dict(self.env['contact.document']._fields['channel']._description_selection(self.env))[channel]
+
+    # ------------------------------------------------------------------
+    # Download: the cron
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _fetch_cron(self):
+        return self.env.ref('contact_documents.ir_cron_contact_document_media_fetch').sudo()
+
+    @api.model
+    def _cron_fetch_media(self, batch_size=10):
+        """Download and file the media whose attempt is due, a batch at a time."""
+        in_cron = bool(self.env.context.get('cron_id'))
+        while media := self._lock_due_media(batch_size):
+            for item in media:
+                item._fetch_and_file()
+            if in_cron:
+                remaining = self.search_count([('state', '=', 'queued'), ('next_attempt', '<=', fields.Datetime.now())])
+                if not self.env['ir.cron']._commit_progress(len(media), remaining=remaining):
+                    break
+
+    @api.model
+    def _lock_due_media(self, batch_size):
+        """Due rows, locked: a second worker skips them rather than downloading twice."""
+        self.flush_model()
+        self.env.cr.execute(SQL("""
+            SELECT id FROM contact_document_media
+             WHERE state = 'queued' AND next_attempt <= %s
+             ORDER BY next_attempt, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+        """, fields.Datetime.now(), batch_size))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _fetch_and_file(self):
+        """One download attempt: file the media, or record why not and when to try again."""
+        self.ensure_one()
+        with tempfile.TemporaryFile(prefix='contact_documents_media_') as tmp:
+            try:
+                fetched = self._download(tmp)
+                mimetype = self._media_mimetype(fetched)
+            except FetchError as error:
+                self._record_failure(error.reason, error.retryable)
+                return
+            files = [{
+                'name': self._media_filename(fetched, mimetype),
+                'stream': tmp,
+                'mimetype': mimetype,
+                'index': self.attachment_index,
+            }]
+            try:
+                with self.env.cr.savepoint():
+                    documents = self._file_synced_files(
+                        self.partner_id, self.channel, self.channel_label, self.direction,
+                        self.external_message_id, files)
+            except IntegrityError:
+                # A concurrent delivery filed the same file first: nothing to add.
+                documents = self.env['contact.document']
+        self.write({
+            'state': 'done',
+            'attempts': self.attempts + 1,
+            'last_error': False,
+            'document_id': (documents or self._existing_document()).id,
+        })
+
+    def _download(self, fileobj):
+        company = self.company_id.sudo()
+        allowed_hosts = safe_fetch.parse_hosts(company.contact_documents_media_hosts or safe_fetch.DEFAULT_ALLOWED_HOSTS)
+        http_hosts = safe_fetch.parse_hosts(self.env['ir.config_parameter'].sudo().get_param(HTTP_HOSTS_PARAM))
+        return safe_fetch.fetch_to_file(
+            self.url, fileobj,
+            allowed_hosts=allowed_hosts,
+            http_hosts=http_hosts,
+            auth=self._media_auth(),
+            timeout=safe_fetch.READ_TIMEOUT,
+            deadline=safe_fetch.DEADLINE,
+            max_size=safe_fetch.MAX_MEDIA_SIZE,
+        )
+
+    def _media_auth(self):
+        """Twilio serves media only with the account's Basic auth (sent to the first host only)."""
+        if self.provider != 'twilio':
+            return None
+        account_sid, auth_token = self.company_id._contact_documents_twilio_credentials()
+        return (account_sid, auth_token) if account_sid and auth_token else None
+
+    def _media_mimetype(self, fetched):
+        """The type to store: the content decides, the channel's word only fills in.
+
+        A body whose sniffed type contradicts what the channel announced (an
+        HTML error page instead of a photo) is refused, never filed.
+        """
+        if not fetched.size:
+            raise FetchError("the file is empty")
+        sniffed = guess_mimetype(fetched.head, default='')
+        expected = (self.mimetype or '').split(';', 1)[0].strip().lower()
+        declared = fetched.content_type
+        if sniffed not in UNKNOWN_MIMETYPES:
+            if expected and sniffed.split('/')[0] != expected.split('/')[0]:
+                raise FetchError(f"the server sent {sniffed} where {expected} was expected")
+            return sniffed
+        for candidate in (expected, declared):
+            if candidate and not candidate.endswith('/*') and candidate not in UNKNOWN_MIMETYPES:
+                return candidate
+        return sniffed or 'application/octet-stream'
+
+    def _media_filename(self, fetched, mimetype):
+        if self.name and get_extension(self.name):
+            return self.name
+        if not self.name:
+            for url in (fetched.url, self.url):
+                candidate = os.path.basename(unquote(urlsplit(url).path))
+                if get_extension(candidate):
+                    return candidate[:200]
+        stem = self.name or f'{self.channel_label or self.channel}-{self.external_message_id[-12:]}-{self.attachment_index + 1}'
+        extension = mimetypes.guess_extension(mimetype) if mimetype != 'application/octet-stream' else ''
+        return stem + (extension or '')
+
+    def _existing_document(self):
+        return self.env['contact.document'].sudo().search([
+            ('partner_id', '=', self.partner_id.id),
+            ('channel', '=', self.channel),
+            ('external_message_id', '=', self.external_message_id),
+            ('attachment_index', '=', self.attachment_index),
+        ], limit=1)
+
+    def _record_failure(self, reason, retryable):
+        """Retry later with back-off, or fail for good and say why, in the queue and the chatter."""
+        attempts = self.attempts + 1
+        if retryable and attempts <= len(RETRY_DELAYS):
+            next_attempt = fields.Datetime.now() + timedelta(minutes=RETRY_DELAYS[attempts - 1])
+            self.write({'attempts': attempts, 'next_attempt': next_attempt, 'last_error': reason})
+            self._fetch_cron()._trigger(next_attempt)
+            _logger.info("Media %s of %s: attempt %s failed (%s), next at %s",
+                         self.attachment_index, self.external_message_id, attempts, reason, next_attempt)
+            return
+        self.write({'state': 'failed', 'attempts': attempts, 'last_error': reason})
+        _logger.warning("Media %s of %s could not be downloaded after %s attempt(s): %s",
+                        self.attachment_index, self.external_message_id, attempts, reason)
+        self.partner_id.sudo()._message_log(body=Markup('<p>%s</p>') % _(
+            "%(channel)s: a file could not be downloaded (%(reason)s).",
+            channel=self._channel_name(self.channel, self.channel_label), reason=reason))
