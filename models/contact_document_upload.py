@@ -1,0 +1,300 @@
+import contextlib
+import hashlib
+import logging
+import os
+import re
+import time
+import uuid
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import MissingError, UserError
+
+from ..tools.file_types import (
+    ACCEPTED_TYPES,
+    MAX_UPLOAD_SIZE,
+    RefusedFile,
+    check_upload,
+    file_extension,
+    stream_size,
+)
+
+_logger = logging.getLogger(__name__)
+
+CHUNK_SIZE_PARAM = 'contact_documents.upload_chunk_size'
+DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+MIN_CHUNK_SIZE = 64 * 1024
+# Well under the 16 MB a reverse proxy commonly allows per request; the chunk
+# route accepts this much (plus headers) and no more.
+MAX_CHUNK_SIZE = 8 * 1024 * 1024
+SESSION_LIFETIME = timedelta(days=1)
+UPLOADS_FOLDER = '.contact_documents_uploads'
+HASH_BLOCK_SIZE = 1024 * 1024
+SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
+
+
+class ContactDocumentUpload(models.Model):
+    """A file being uploaded in chunks, resumable until it is finished.
+
+    Chunks are written at their offset into a temporary file beside the
+    filestore, so a chunk sent twice or out of order does no harm and memory
+    stays flat whatever the file size. Finishing checks the size, the SHA-256
+    the client announced and the content type, then files the document
+    through ``contact.document._file_documents``. Sessions are private to the
+    user who opened them; every method here checks that itself.
+    """
+    _name = 'contact.document.upload'
+    _description = "Contact Document Upload Session"
+    _order = 'create_date desc, id desc'
+    _rec_name = 'file_name'
+
+    token = fields.Char(required=True, readonly=True, copy=False, default=lambda self: uuid.uuid4().hex)
+    partner_id = fields.Many2one('res.partner', string="Contact", required=True, ondelete='cascade', index=True)
+    user_id = fields.Many2one(
+        'res.users', string="Owner", required=True, ondelete='cascade', default=lambda self: self.env.user)
+    file_name = fields.Char(required=True)
+    file_size = fields.Integer("Announced Size", required=True)
+    sha256 = fields.Char("Announced SHA-256", required=True)
+    chunk_size = fields.Integer(required=True)
+    received_chunks = fields.Json(help="Indexes of the chunks written so far.")
+    received_size = fields.Integer(compute='_compute_received_size')
+    temp_name = fields.Char(readonly=True, help="Name of the temporary file in the uploads folder of the filestore.")
+    state = fields.Selection(
+        [('open', "Open"), ('done', "Done"), ('failed', "Failed")], required=True, default='open', index=True)
+    document_id = fields.Many2one('contact.document', string="Document", ondelete='set null')
+
+    _token_uniq = models.UniqueIndex('(token)', "An upload session token is unique.")
+
+    @api.depends('received_chunks', 'chunk_size', 'file_size')
+    def _compute_received_size(self):
+        for upload in self:
+            upload.received_size = sum(upload._chunk_length(index) for index in upload.received_chunks or [])
+
+    # ------------------------------------------------------------------
+    # Session API, called by controllers/upload_session.py as the uploading user
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _open_session(self, partner, file_name, file_size, sha256):
+        """Open an upload session, or return the current user's open one for the same file.
+
+        Refuses at once what finishing would refuse anyway: a type not
+        accepted, an empty or too large file, a contact the user cannot add
+        documents to.
+        """
+        partner.check_access('write')
+        self.env['contact.document'].check_access('create')
+        sha256 = (sha256 or '').lower()
+        if not SHA256_RE.match(sha256):
+            raise UserError(_("The upload of %(name)s announced no valid SHA-256 checksum.", name=file_name))
+        refusal = (
+            'type' if file_extension(file_name) not in ACCEPTED_TYPES
+            else 'empty' if file_size <= 0
+            else 'size' if file_size > MAX_UPLOAD_SIZE
+            else None
+        )
+        if refusal:
+            raise UserError(self.env['contact.document']._refusal_message(file_name, refusal))
+        Upload = self.sudo()
+        # Same user, contact and content: a reload or another tab resumes the upload.
+        upload = Upload.search([
+            ('user_id', '=', self.env.uid), ('partner_id', '=', partner.id), ('state', '=', 'open'),
+            ('file_name', '=', file_name), ('file_size', '=', file_size), ('sha256', '=', sha256),
+        ], limit=1)
+        if upload and os.path.isfile(upload._temp_path()):
+            return upload
+        upload = Upload.create({
+            'partner_id': partner.id,
+            'file_name': file_name,
+            'file_size': file_size,
+            'sha256': sha256,
+            'chunk_size': self._configured_chunk_size(),
+        })
+        os.makedirs(upload._uploads_dir(), exist_ok=True)
+        upload.temp_name = upload.token
+        # If this transaction rolls back, the garbage collection cron removes the orphan file.
+        with open(upload._temp_path(), 'xb'):
+            pass
+        return upload
+
+    @api.model
+    def _get_session(self, token):
+        """The current user's open session ``token``, as superuser; MissingError otherwise.
+
+        Another user's session is answered as missing: its token must not tell
+        whether it exists.
+        """
+        upload = self.sudo().search([('token', '=', token or ''), ('state', '=', 'open')], limit=1)
+        if not upload or upload.user_id.id != self.env.uid:
+            raise MissingError(_("This upload session does not exist or has expired."))
+        return upload
+
+    def _session_status(self):
+        self.ensure_one()
+        return {
+            'token': self.token,
+            'name': self.file_name,
+            'size': self.file_size,
+            'chunk_size': self.chunk_size,
+            'chunk_count': self._chunk_count(),
+            'received': sorted(self.received_chunks or []),
+            'received_size': self.received_size,
+            'state': self.state,
+        }
+
+    def _write_chunk(self, index, stream):
+        """Copy chunk ``index`` to its offset in the temporary file and record it.
+
+        Sending a chunk again rewrites the same bytes; chunks may come in any
+        order. The chunk is copied a block at a time: holding it whole (as a
+        request's cached body) would keep it in memory until Python's cyclic
+        garbage collector frees the request, and chunks would pile up.
+
+        :param stream: seekable binary stream of the chunk, exactly
+            ``chunk_size`` long except for the last one
+        """
+        self.ensure_one()
+        self._check_chunk(index, stream_size(stream))
+        stream.seek(0)
+        fd = os.open(self._temp_path(), os.O_WRONLY)
+        try:
+            offset = index * self.chunk_size
+            while block := stream.read(HASH_BLOCK_SIZE):
+                view = memoryview(block)
+                while view:
+                    written = os.pwrite(fd, view, offset)
+                    view, offset = view[written:], offset + written
+        finally:
+            os.close(fd)
+        self._record_chunk(index)
+
+    def _check_chunk(self, index, length):
+        self.ensure_one()
+        if not 0 <= index < self._chunk_count():
+            raise UserError(_("Chunk %(index)s is out of range for %(name)s.", index=index, name=self.file_name))
+        expected = self._chunk_length(index)
+        if length != expected:
+            raise UserError(_(
+                "Chunk %(index)s of %(name)s has %(size)s bytes instead of %(expected)s.",
+                index=index, name=self.file_name, size=length, expected=expected))
+
+    def _record_chunk(self, index):
+        """Mark chunk ``index`` as received, and lock the session row until the end of the request.
+
+        Flushed here, so that a concurrent upload to the same session fails
+        now, and Odoo replays the request (rewinding its files) at once.
+        """
+        self.ensure_one()
+        received = self.received_chunks or []
+        if index not in received:
+            self.received_chunks = sorted([*received, index])
+        self.flush_recordset(['received_chunks'])
+
+    def _finish(self):
+        """Check the assembled file and file it as an internal document on the session's contact.
+
+        A file that is incomplete keeps its session open, so the client can
+        send the missing chunks. A wrong size, checksum or type fails the
+        session and removes its temporary file; the caller must commit that
+        state before answering the refusal.
+        """
+        self.ensure_one()
+        missing = sorted(set(range(self._chunk_count())) - set(self.received_chunks or []))
+        if missing:
+            raise UserError(_(
+                "%(name)s is incomplete: %(count)s chunks are missing.", name=self.file_name, count=len(missing)))
+        user_env = self.env(su=False)
+        partner = self.partner_id.with_env(user_env)
+        partner.check_access('write')
+        Document = user_env['contact.document']
+        Document.check_access('create')
+        path = self._temp_path()
+        if os.path.getsize(path) != self.file_size or self._compute_sha256(path) != self.sha256:
+            self._discard('failed')
+            raise UserError(_(
+                "%(name)s arrived damaged (its size or checksum differs from the original): upload it again.",
+                name=self.file_name))
+        with open(path, 'rb') as stream:
+            try:
+                mimetype = check_upload(self.file_name, stream)
+            except RefusedFile as refusal:
+                self._discard('failed')
+                raise UserError(Document._refusal_message(self.file_name, refusal.args[0])) from None
+            document = Document._file_documents(
+                partner, [{'name': self.file_name, 'stream': stream, 'mimetype': mimetype}],
+                direction='internal', channel='upload',
+            )
+        self.document_id = document
+        self._discard('done')
+        return document
+
+    # ------------------------------------------------------------------
+    # Cleanup
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_gc_sessions(self):
+        """Delete sessions untouched for a day with their temporary files, and orphan files."""
+        limit = fields.Datetime.now() - SESSION_LIFETIME
+        stale = self.sudo().search([('write_date', '<', limit)])
+        for upload in stale:
+            upload._remove_temp_file()
+        _logger.info("Removed %s stale contact document upload sessions", len(stale))
+        known = set(self.sudo().search([('temp_name', '!=', False)]).mapped('temp_name')) - set(stale.mapped('temp_name'))
+        stale.unlink()
+        # A file whose session never got committed (rolled back request) has no record.
+        uploads_dir = self._uploads_dir()
+        if os.path.isdir(uploads_dir):
+            oldest = time.time() - SESSION_LIFETIME.total_seconds()
+            for entry in os.scandir(uploads_dir):
+                if entry.name not in known and entry.is_file() and entry.stat().st_mtime < oldest:
+                    os.unlink(entry.path)
+
+    def _discard(self, state):
+        self._remove_temp_file()
+        self.write({'state': state, 'temp_name': False})
+
+    def _remove_temp_file(self):
+        for upload in self.filtered('temp_name'):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(upload._temp_path())
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _configured_chunk_size(self):
+        value = self.env['ir.config_parameter'].sudo().get_param(CHUNK_SIZE_PARAM)
+        try:
+            size = int(value) if value else DEFAULT_CHUNK_SIZE
+        except ValueError:
+            _logger.warning("Ignoring %s=%r: not a number of bytes", CHUNK_SIZE_PARAM, value)
+            size = DEFAULT_CHUNK_SIZE
+        return min(max(size, MIN_CHUNK_SIZE), MAX_CHUNK_SIZE)
+
+    def _chunk_count(self):
+        self.ensure_one()
+        return -(-self.file_size // self.chunk_size)
+
+    def _chunk_length(self, index):
+        self.ensure_one()
+        return min(self.chunk_size, self.file_size - index * self.chunk_size)
+
+    @api.model
+    def _uploads_dir(self):
+        return os.path.join(self.env['ir.attachment']._filestore(), UPLOADS_FOLDER)
+
+    def _temp_path(self):
+        self.ensure_one()
+        if not self.temp_name:
+            raise MissingError(_("This upload session has no file anymore."))
+        return os.path.join(self._uploads_dir(), self.temp_name)
+
+    @api.model
+    def _compute_sha256(self, path):
+        sha256 = hashlib.sha256()
+        with open(path, 'rb') as stream:
+            while block := stream.read(HASH_BLOCK_SIZE):
+                sha256.update(block)
+        return sha256.hexdigest()

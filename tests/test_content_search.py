@@ -1,0 +1,121 @@
+import importlib.util
+import re
+from unittest.mock import patch
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from .common import SAMPLE_FILES, ContactDocumentsCommon, make_pdf
+
+PDF_TEXT_RE = re.compile(rb'\((.*?)\) Tj')
+
+
+def make_full_pdf(text):
+    """A PDF with its font and cross-reference table, that a real PDF reader extracts text from."""
+    stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
+    objects = [
+        b'<< /Type /Catalog /Pages 2 0 R >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
+         b' /Resources << /Font << /F1 5 0 R >> >> >>'),
+        b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
+        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ]
+    pdf = bytearray(b'%PDF-1.4\n')
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
+    xref = len(pdf)
+    pdf += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1)
+    pdf += b''.join(b'%010d 00000 n \n' % offset for offset in offsets)
+    pdf += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref)
+    return bytes(pdf)
+
+
+def fake_index(attachment, bin_data, mimetype, checksum=None):
+    """Stands in for attachment_indexation's readers: the text shown by the PDFs of tests/common.py."""
+    if mimetype == 'application/pdf':
+        return b' '.join(PDF_TEXT_RE.findall(bin_data)).decode()
+    return None
+
+
+def failing_index(attachment, bin_data, mimetype, checksum=None):
+    message = "damaged file"
+    raise ValueError(message)
+
+
+@tagged('post_install', '-at_install')
+class TestContentSearch(ContactDocumentsCommon, TransactionCase):
+
+    def setUp(self):
+        super().setUp()
+        Document = self.env.registry['contact.document']
+        self.available = patch.object(Document, '_content_index_available', lambda self: True)
+        self.available.start()
+        self.addCleanup(self.available.stop)
+        self.cron = self.env.ref('contact_documents.ir_cron_contact_document_content_index')
+
+    def file_pdf(self, name, text):
+        return self.env['contact.document']._file_documents(
+            self.contact, [{'name': name, 'raw': make_pdf(text), 'mimetype': 'application/pdf'}],
+            direction='received', channel='email')
+
+    def search_tab(self, search):
+        data = self.env['contact.document'].with_user(self.user).get_documents_tab_data(self.contact.id, search=search)
+        return {document['name'] for document in data['documents']}
+
+    def test_search_finds_a_word_inside_a_pdf(self):
+        with patch.object(self.env.registry['ir.attachment'], '_index', fake_index):
+            invoice = self.file_pdf('scan-0042.pdf', 'Quarterly invoice for the zebra crossing')
+            self.file_pdf('letter.pdf', 'Dear customer')
+            # Nothing is read while filing: the job is queued.
+            self.assertTrue(invoice.content_index_pending)
+            self.assertFalse(invoice.content_text)
+            self.assertTrue(self.env['ir.cron.trigger'].search([('cron_id', '=', self.cron.id)]))
+            self.assertEqual(self.search_tab('zebra'), set())
+
+            self.env['contact.document']._cron_index_content()
+
+        self.assertFalse(invoice.content_index_pending)
+        self.assertIn('zebra', invoice.content_text)
+        self.assertEqual(self.search_tab('zebra'), {'scan-0042.pdf'})
+        self.assertEqual(self.search_tab('crossing zebra'), set(), "the words must follow each other")
+        self.assertEqual(self.search_tab('ZEBRA cross'), {'scan-0042.pdf'})
+        self.assertEqual(self.search_tab('letter'), {'letter.pdf'}, "the name is still searched")
+        self.assertEqual(self.search_tab('giraffe'), set())
+
+    def test_a_file_whose_text_cannot_be_read_is_still_filed(self):
+        document = self.file_pdf('damaged.pdf', 'unreadable')
+        with patch.object(self.env.registry['ir.attachment'], '_index', failing_index), \
+                mute_logger('odoo.addons.contact_documents.models.contact_document'):
+            self.env['contact.document']._cron_index_content()
+        self.assertTrue(document.exists())
+        self.assertFalse(document.content_index_pending)
+        self.assertFalse(document.content_text)
+        self.assertEqual(self.search_tab('damaged'), {'damaged.pdf'})
+
+    def test_only_pdf_docx_and_pptx_are_queued(self):
+        png, mimetype = SAMPLE_FILES['photo.png']
+        documents = self.env['contact.document']._file_documents(self.contact, [
+            {'name': 'photo.png', 'raw': png, 'mimetype': mimetype},
+            {'name': 'letter.docx', 'raw': SAMPLE_FILES['letter.docx'][0], 'mimetype': SAMPLE_FILES['letter.docx'][1]},
+        ], direction='internal', channel='upload')
+        self.assertEqual(documents.filtered('content_index_pending').mapped('name'), ['letter.docx'])
+
+    def test_nothing_is_queued_without_attachment_indexation(self):
+        self.available.stop()
+        with patch.object(self.env.registry['contact.document'], '_content_index_available', lambda self: False):
+            document = self.file_pdf('report.pdf', 'no indexation')
+        self.available.start()
+        self.assertFalse(document.content_index_pending)
+
+    def test_real_pdf_extraction(self):
+        if not (hasattr(self.env.registry['ir.attachment'], '_index_pdf') and importlib.util.find_spec('pdfminer')):
+            self.skipTest("attachment_indexation is not installed in the test database or pdfminer.six is missing: "
+                          "the job is covered above with a stand-in for Odoo's text extraction.")
+        self.env['contact.document']._file_documents(
+            self.contact, [{'name': 'real.pdf', 'raw': make_full_pdf('Hippopotamus'), 'mimetype': 'application/pdf'}],
+            direction='received', channel='email')
+        self.env['contact.document']._cron_index_content()
+        self.assertEqual(self.search_tab('hippopotamus'), {'real.pdf'})
