@@ -5,13 +5,17 @@
     'summary': "A Documents tab on every contact: every file exchanged with it, filed and audited",
     'author': 'contact_documents',
     'license': 'LGPL-3',
-    'depends': ['contacts', 'mail'],
+    'depends': ['contacts', 'mail', 'phone_validation', 'sms'],
     'data': [
         'security/contact_documents_security.xml',
         'security/ir.model.access.csv',
+        'security/contact_document_upload_security.xml',
+        'data/ir_cron_data.xml',
         'views/contact_document_views.xml',
         'views/contact_document_log_views.xml',
         'views/res_partner_views.xml',
+        'views/contact_document_media_views.xml',
+        'views/res_config_settings_views.xml',
     ],
     'assets': {
         'web.assets_backend': [
@@ -19,6 +23,9 @@
         ],
         'web.assets_tests': [
             'contact_documents/static/tests/tours/**/*',
+        ],
+        'web.assets_unit_tests': [
+            'contact_documents/static/tests/**/*.test.js',
         ],
     },
     'installable': True,

@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _
-from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.http import Controller, request, route
 
 from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES
@@ -54,11 +54,8 @@ class ContactDocumentController(Controller):
         return self._stream(document, as_attachment=document.mimetype not in PREVIEWABLE_MIMETYPES)
 
     def _get_document(self, document_id):
-        document = request.env['contact.document'].browse(document_id)
-        try:
-            document.check_access('read')
-            document.attachment_id  # noqa: B018 - raises MissingError for a deleted document
-        except (AccessError, MissingError):
+        document = request.env['contact.document'].browse(document_id).exists()
+        if not document or not document.has_access('read'):
             raise request.not_found()
         return document
 

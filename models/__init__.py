@@ -3,3 +3,8 @@ from . import contact_document_log
 from . import ir_attachment
 from . import mail_thread
 from . import res_partner
+from . import contact_document_media
+from . import res_company
+from . import res_config_settings
+from . import res_partner_channel_identity
+from . import contact_document_upload

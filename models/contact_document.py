@@ -1,3 +1,5 @@
+import functools
+import io
 import logging
 import re
 
@@ -11,6 +13,7 @@ from odoo.tools import format_list, human_size
 from ..tools.file_types import (
     ACCEPTED_EXTENSIONS, MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload,
 )
+from ..tools.zip_stream import unique_names
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +26,16 @@ OUTGOING_MESSAGE_TYPES = ('comment', 'email_outgoing', 'auto_comment')
 # Images embedded in a message body (signatures, logos) are rewritten by
 # mail.thread into links to their attachment: they are not documents.
 INLINE_IMAGE_RE = re.compile(r'/web/image/(\d+)')
+
+# Content search: what attachment_indexation can read, and how much of it.
+INDEXABLE_MIMETYPES = frozenset({
+    'application/pdf',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+})
+MAX_INDEXED_FILE_SIZE = 64 * 1024 * 1024
+MAX_CONTENT_TEXT_LENGTH = 500_000
+CONTENT_INDEX_BATCH_SIZE = 20
 
 DIRECTIONS = [('internal', "Internal"), ('sent', "Sent"), ('received', "Received")]
 CHANNELS = [
@@ -67,6 +80,11 @@ class ContactDocument(models.Model):
     is_previewable = fields.Boolean(compute='_compute_is_previewable')
     create_uid = fields.Many2one('res.users', string="Added by", readonly=True)
     create_date = fields.Datetime(string="Added on", readonly=True)
+    # Filled by a background job where attachment_indexation is installed; never read with the list.
+    content_text = fields.Text(
+        "Content", readonly=True, copy=False, prefetch=False, index='trigram',
+        help="Words extracted from the file, so that the search finds it by its content.")
+    content_index_pending = fields.Boolean(readonly=True, copy=False)
 
     # A retried delivery, a replayed email or two racing webhooks file nothing twice.
     _sync_uniq = models.UniqueIndex(
@@ -76,6 +94,7 @@ class ContactDocument(models.Model):
     # The Documents tab lists one contact's (or company's) documents, newest first.
     _partner_date_idx = models.Index('(partner_id, create_date DESC, id DESC)')
     _commercial_date_idx = models.Index('(commercial_partner_id, create_date DESC, id DESC)')
+    _content_index_pending_idx = models.Index('(id) WHERE content_index_pending')
 
     @api.depends('mimetype')
     def _compute_is_previewable(self):
@@ -108,7 +127,7 @@ class ContactDocument(models.Model):
         if not hidden_partners:
             return result
         forbidden |= remaining.filtered(lambda doc: doc.partner_id in hidden_partners).with_env(self.env)
-        return forbidden, lambda: AccessError(_(
+        return forbidden, lambda: AccessError(self.env._(
             "You cannot access these documents because you cannot see their contact."))
 
     # ------------------------------------------------------------------
@@ -121,6 +140,7 @@ class ContactDocument(models.Model):
         for document in documents:
             document.attachment_id.sudo().res_id = document.id
         documents._log_activity('filed')
+        documents._queue_content_index()
         return documents
 
     def unlink(self):
@@ -144,9 +164,7 @@ class ContactDocument(models.Model):
         """
         partner = self.env['res.partner'].browse(partner_id)
         partner.check_access('read')
-        domain = Domain(partner._contact_document_domain())
-        if search:
-            domain &= Domain('name', 'ilike', search)
+        domain = self._tab_domain(partner, search)
         counts = dict.fromkeys(('internal', 'sent', 'received'), 0)
         counts.update(self._read_group(domain, ['direction'], ['__count']))
         counts['all'] = sum(counts.values())
@@ -163,6 +181,15 @@ class ContactDocument(models.Model):
             'max_upload_size': MAX_UPLOAD_SIZE,
             'can_upload': partner.has_access('write') and self.has_access('create'),
         }
+
+    @api.model
+    def _tab_domain(self, partner, search=None):
+        """The documents of ``partner``'s tab, narrowed by a search on their name or content."""
+        domain = Domain(partner._contact_document_domain())
+        if search:
+            # Both columns have a trigram index: PostgreSQL combines the two index scans.
+            domain &= Domain('name', 'ilike', search) | Domain('content_text', 'ilike', search)
+        return domain
 
     def action_download(self):
         self.ensure_one()
@@ -315,6 +342,79 @@ class ContactDocument(models.Model):
             return _("%(name)s was refused: the file is empty.", name=name)
         return _("%(name)s was refused: its content does not match its extension.", name=name)
 
+    def _zip_members(self):
+        """The members of a ZIP of these documents, and the download recorded in the audit log.
+
+        Each member opens its file only when the archive reaches it, from the
+        filestore path resolved here: the ZIP is streamed after the request's
+        cursor is closed, so nothing in it may touch the ORM.
+        """
+        self.check_access('read')
+        documents = self.sudo()
+        members = []
+        for document, name in zip(documents, unique_names(documents.mapped('name')), strict=True):
+            attachment = document.attachment_id
+            if attachment.store_fname:
+                opener = functools.partial(open, attachment._full_path(attachment.store_fname), 'rb')
+            else:
+                opener = functools.partial(io.BytesIO, attachment.raw)
+            members.append({
+                'name': name,
+                'open': opener,
+                'size': document.file_size,
+                'date_time': document.create_date.timetuple()[:6],
+            })
+        # One audit line per document; no chatter message for a mere download.
+        self.with_context(contact_documents_skip_audit_chatter=True)._log_activity('downloaded')
+        return members
+
+    # ------------------------------------------------------------------
+    # Content search
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _content_index_available(self):
+        """Whether Odoo's attachment_indexation is installed: it gives ``_index`` its PDF/DOCX/PPTX readers."""
+        return hasattr(self.env.registry['ir.attachment'], '_index_pdf')
+
+    def _queue_content_index(self):
+        """Have the background job extract the text of these documents: never during the upload request."""
+        to_index = self.filtered(lambda document: document.mimetype in INDEXABLE_MIMETYPES)
+        if not to_index or not self._content_index_available():
+            return
+        to_index.sudo().content_index_pending = True
+        cron = self.env.ref('contact_documents.ir_cron_contact_document_content_index', raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger()
+
+    @api.model
+    def _cron_index_content(self):
+        """Extract the text of pending documents, a batch per commit, while the cron has time."""
+        in_cron = bool(self.env.context.get('cron_id'))
+        pending = Domain('content_index_pending', '=', True)
+        while documents := self.sudo().search(pending, limit=CONTENT_INDEX_BATCH_SIZE):
+            for document in documents:
+                document._index_content()
+            if in_cron:
+                remaining = self.sudo().search_count(pending)
+                if not self.env['ir.cron']._commit_progress(len(documents), remaining=remaining):
+                    break
+
+    def _index_content(self):
+        """Store the text of this document's file; a file that cannot be read is simply not searchable."""
+        self.ensure_one()
+        text = None
+        if self.file_size <= MAX_INDEXED_FILE_SIZE:
+            attachment = self.attachment_id
+            try:
+                text = attachment._index(attachment.raw, self.mimetype, checksum=attachment.checksum)
+            except Exception:  # noqa: BLE001 - file parsers fail in any way on damaged files
+                _logger.warning("Could not extract the text of contact document %s", self.id, exc_info=True)
+        self.write({
+            'content_text': (text or '')[:MAX_CONTENT_TEXT_LENGTH] or False,
+            'content_index_pending': False,
+        })
+
     # ------------------------------------------------------------------
     # Audit
     # ------------------------------------------------------------------
@@ -357,5 +457,9 @@ class ContactDocument(models.Model):
             )
             for document in self
         )
-        title = _("Documents filed:") if action == 'filed' else _("Documents deleted:")
+        title = {
+            'filed': _("Documents filed:"),
+            'deleted': _("Documents deleted:"),
+            'downloaded': _("Documents downloaded:"),
+        }[action]
         return Markup('<p>%s</p><ul>%s</ul>') % (title, lines)

@@ -10,7 +10,8 @@ class ContactDocumentLog(models.Model):
     _order = 'create_date desc, id desc'
     _rec_name = 'document_name'
 
-    action = fields.Selection([('filed', "Filed"), ('deleted', "Deleted")], required=True, readonly=True)
+    action = fields.Selection(
+        [('filed', "Filed"), ('deleted', "Deleted"), ('downloaded', "Downloaded")], required=True, readonly=True)
     document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
     document_name = fields.Char("File Name", required=True, readonly=True)
     partner_id = fields.Many2one('res.partner', string="Contact", ondelete='set null', index=True, readonly=True)

@@ -6,6 +6,9 @@ class ResPartner(models.Model):
 
     contact_document_ids = fields.One2many('contact.document', 'partner_id', string="Documents")
     contact_document_count = fields.Integer(compute='_compute_contact_document_count', string="Document Count")
+    channel_identity_ids = fields.One2many(
+        'res.partner.channel.identity', 'partner_id', string="Channel Identities",
+        help="Who this contact is on messaging channels, to file the files it exchanges there.")
 
     @api.depends('contact_document_ids')
     def _compute_contact_document_count(self):
@@ -34,7 +37,6 @@ class ResPartner(models.Model):
             'domain': self._contact_document_domain(),
             'context': {
                 'default_partner_id': self.id,
-                'search_default_group_by_channel': 0,
                 'contact_documents_show_contact': self.is_company,
             },
         })

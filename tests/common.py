@@ -132,37 +132,40 @@ class ContactDocumentsCommon:
 class _MediaRequestHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
 
-    def log_message(self, format, *args):  # noqa: A002 - keep the test log quiet
-        pass
+    def log_message(self, fmt, *args):
+        pass  # keep the test log quiet
 
     def do_GET(self):
-        media = self.server.media
         path = urlsplit(self.path).path
-        media.requests.append((path, dict(self.headers)))
+        self.server.media.requests.append((path, dict(self.headers)))
         try:
-            if path in media.redirects:
-                self._answer(302, b'', headers={'Location': media.redirects[path]})
-            elif media.failures.get(path, 0) > 0:
-                media.failures[path] -= 1
-                self._answer(503, b'busy')
-            elif path == '/slow':
-                self._answer_slowly()
-            elif path == '/huge':
-                self._answer_endless()
-            elif path == '/huge-declared':
-                self.send_response(200)
-                self.send_header('Content-Type', 'video/mp4')
-                self.send_header('Content-Length', str(300 * 1024 * 1024))
-                self.send_header('Connection', 'close')
-                self.end_headers()
-                self.close_connection = True
-            elif path in media.files:
-                content_type, body = media.files[path]
-                self._answer(200, body, headers={'Content-Type': content_type})
-            else:
-                self._answer(404, b'not found')
+            self._serve(path)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client gave up, as it should
+
+    def _serve(self, path):
+        media = self.server.media
+        if path in media.redirects:
+            self._answer(302, b'', headers={'Location': media.redirects[path]})
+        elif media.failures.get(path, 0) > 0:
+            media.failures[path] -= 1
+            self._answer(503, b'busy')
+        elif path == '/slow':
+            self._answer_slowly()
+        elif path == '/huge':
+            self._answer_endless()
+        elif path == '/huge-declared':
+            self.send_response(200)
+            self.send_header('Content-Type', 'video/mp4')
+            self.send_header('Content-Length', str(300 * 1024 * 1024))
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            self.close_connection = True
+        elif path in media.files:
+            content_type, body = media.files[path]
+            self._answer(200, body, headers={'Content-Type': content_type})
+        else:
+            self._answer(404, b'not found')
 
     def _answer(self, status, body, headers=None):
         self.send_response(status)
@@ -196,6 +199,13 @@ class _MediaRequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(block)
 
 
+class _MediaHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # a client closing its keep-alive connection is no error
+
+
 class MediaServer:
     """Twilio's and Meta's media hosts, played by a threaded HTTP server on 127.0.0.1.
 
@@ -206,8 +216,7 @@ class MediaServer:
 
     def __init__(self):
         self.files, self.failures, self.redirects, self.requests = {}, {}, {}, []
-        self.httpd = ThreadingHTTPServer(('127.0.0.1', 0), _MediaRequestHandler)
-        self.httpd.daemon_threads = True
+        self.httpd = _MediaHTTPServer(('127.0.0.1', 0), _MediaRequestHandler)
         self.httpd.media = self
         self.thread = threading.Thread(target=self.httpd.serve_forever, name='contact_documents.media_server', daemon=True)
 
@@ -276,6 +285,13 @@ class ChannelSyncCommon:
             'account_id': cls.PAGE_ID, 'identity': cls.messenger_psid, 'company_id': cls.company.id,
         })
 
+    def setUp(self):
+        super().setUp()
+        # The media server lives for the class: each test starts with a healthy one.
+        self.media_server.failures.clear()
+        self.media_server.redirects.clear()
+        self.media_server.requests.clear()
+
     # -- media ---------------------------------------------------------
 
     def media_url(self, path):
@@ -310,7 +326,7 @@ class ChannelSyncCommon:
         return self.env['ir.config_parameter'].sudo().get_param('web.base.url') + '/contact_documents/webhook/twilio'
 
     def twilio_signature(self, params, url=None, token=None):
-        from twilio.request_validator import RequestValidator  # noqa: PLC0415 - a test requirement only
+        from twilio.request_validator import RequestValidator
         return RequestValidator(token or self.TWILIO_TOKEN).compute_signature(url or self.twilio_url(), params)
 
     def post_twilio(self, params, signature=None, data=None, headers=None):

@@ -131,8 +131,6 @@ class TestWebhookTwilio(ChannelSyncCommon, HttpCase):
         self.assertEqual(len(self.documents_of(self.sms_contact)), 1)
 
     def test_mms_sent_from_odoo_files_its_media_as_sent_on_the_recipient(self):
-        if '_message_sms' not in self.env['res.partner']:
-            self.skipTest("the sms module is not installed")
         attachment = self.env['ir.attachment'].create({
             'name': 'quote.pdf', 'raw': self.pdf, 'res_model': 'mail.compose.message', 'res_id': 0,
         })
