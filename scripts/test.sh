@@ -10,6 +10,12 @@ if [ "${1:-}" = "--test-tags" ]; then TEST_TAGS=$2; fi
 
 "$PYTHON" -m pip install -q --disable-pip-version-check -r "$ADDON_ROOT/tests/requirements.txt" \
     || die "could not install the test requirements (tests/requirements.txt)"
+# Content search is tested for real with Odoo's attachment_indexation, which reads PDF with
+# pdfminer.six. Its newest releases require a cryptography newer than Odoo 19 pins on
+# Python 3.11: take Debian bookworm's release, whose code runs with Odoo's pins.
+"$PYTHON" -c "import pdfminer" 2>/dev/null \
+    || "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "pdfminer.six==20221105" \
+    || die "could not install pdfminer.six for the content search tests"
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     echo "Installing Chromium for the browser tests..."
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null \
@@ -27,7 +33,7 @@ trap cleanup EXIT
 
 set +e
 "$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" -d "$DB" --data-dir "$DATA_DIR" \
-    -i contact_documents --test-tags "$TEST_TAGS" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
+    -i contact_documents,attachment_indexation --test-tags "$TEST_TAGS" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
     --log-level test 2>&1 | tee "$LOG"
 ODOO_RC=${PIPESTATUS[0]}
 set -e

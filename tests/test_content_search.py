@@ -1,4 +1,3 @@
-import importlib.util
 import re
 from unittest.mock import patch
 
@@ -111,9 +110,7 @@ class TestContentSearch(ContactDocumentsCommon, TransactionCase):
         self.assertFalse(document.content_index_pending)
 
     def test_real_pdf_extraction(self):
-        if not (hasattr(self.env.registry['ir.attachment'], '_index_pdf') and importlib.util.find_spec('pdfminer')):
-            self.skipTest("attachment_indexation is not installed in the test database or pdfminer.six is missing: "
-                          "the job is covered above with a stand-in for Odoo's text extraction.")
+        """scripts/test.sh installs attachment_indexation and pdfminer.six for this test."""
         self.env['contact.document']._file_documents(
             self.contact, [{'name': 'real.pdf', 'raw': make_full_pdf('Hippopotamus'), 'mimetype': 'application/pdf'}],
             direction='received', channel='email')
