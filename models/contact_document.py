@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import format_list, human_size
+from odoo.tools import SQL, format_list, human_size
 
 from ..tools.file_types import (
     ACCEPTED_EXTENSIONS, MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload,
@@ -137,8 +137,15 @@ class ContactDocument(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         documents = super().create(vals_list)
-        for document in documents:
-            document.attachment_id.sudo().res_id = document.id
+        if not documents:
+            return documents
+        # Attachments are created before their document: link them back in one query.
+        self.env.cr.execute(SQL("""
+            UPDATE ir_attachment SET res_id = document.id
+              FROM contact_document document
+             WHERE document.attachment_id = ir_attachment.id AND document.id IN %s
+        """, tuple(documents.ids)))
+        documents.attachment_id.invalidate_recordset(['res_id'])
         documents._log_activity('filed')
         documents._queue_content_index()
         return documents
@@ -208,8 +215,9 @@ class ContactDocument(models.Model):
         """File ``files`` on each of ``partners`` and return the new documents.
 
         :param partners: res.partner recordset
-        :param files: list of dicts with ``name``, the content as ``raw`` (bytes)
-            or ``stream`` (seekable binary file, copied in chunks), and optionally
+        :param files: list of dicts with ``name``, the content as ``raw`` (bytes),
+            ``stream`` (seekable binary file, copied in chunks) or ``attachment``
+            (an ir.attachment whose stored file is shared), and optionally
             ``mimetype`` and ``index`` (position in the source message)
         :param message: the mail.message the files came with, if any
         :param external_message_id: identifier of the message on its channel;
@@ -219,23 +227,21 @@ class ContactDocument(models.Model):
             return self.browse()
         files = [dict(file, index=file.get('index', position)) for position, file in enumerate(files)]
         already_filed = self._already_filed(partners, channel, external_message_id)
-        vals_list = []
-        for partner in partners:
-            for file in files:
-                if (partner.id, file['index']) in already_filed:
-                    continue
-                attachment = self._create_attachment(file)
-                vals_list.append({
-                    'name': file['name'],
-                    'partner_id': partner.id,
-                    'attachment_id': attachment.id,
-                    'direction': direction,
-                    'channel': channel,
-                    'message_id': message.id if message else False,
-                    'external_message_id': external_message_id or False,
-                    'attachment_index': file['index'],
-                })
-        return self.sudo().create(vals_list).with_env(self.env)
+        to_file = [
+            (partner, file) for partner in partners for file in files
+            if (partner.id, file['index']) not in already_filed
+        ]
+        attachments = self._create_attachments([file for _partner, file in to_file])
+        return self.sudo().create([{
+            'name': file['name'],
+            'partner_id': partner.id,
+            'attachment_id': attachment.id,
+            'direction': direction,
+            'channel': channel,
+            'message_id': message.id if message else False,
+            'external_message_id': external_message_id or False,
+            'attachment_index': file['index'],
+        } for (partner, file), attachment in zip(to_file, attachments)]).with_env(self.env)
 
     @api.model
     def _file_message_attachments(self, message):
@@ -278,7 +284,7 @@ class ContactDocument(models.Model):
     def _message_files(self, message):
         inline_ids = {int(found) for found in INLINE_IMAGE_RE.findall(message.body or '')}
         return [
-            {'name': attachment.name, 'raw': attachment.raw, 'mimetype': attachment.mimetype, 'index': index}
+            {'name': attachment.name, 'attachment': attachment, 'mimetype': attachment.mimetype, 'index': index}
             for index, attachment in enumerate(message.attachment_ids.sorted('id'))
             if attachment.id not in inline_ids and attachment.type == 'binary'
         ]
@@ -295,15 +301,35 @@ class ContactDocument(models.Model):
         return {(doc.partner_id.id, doc.attachment_index) for doc in filed}
 
     @api.model
-    def _create_attachment(self, file):
-        values = {'name': file['name'], 'res_model': self._name, 'res_id': 0}
-        if file.get('mimetype'):
-            values['mimetype'] = file['mimetype']
+    def _create_attachments(self, files):
+        """One attachment per file, in order, created in one batch.
+
+        A file given as an existing ``attachment`` shares its stored content
+        instead of being read and written again; a ``stream`` is copied in chunks.
+        """
         Attachment = self.env['ir.attachment'].sudo()
-        if 'stream' in file:
-            file['stream'].seek(0)
-            return Attachment._create_from_stream(file['stream'], values)
-        return Attachment.create({**values, 'raw': file['raw']})
+        values_list = []
+        for file in files:
+            values = {'name': file['name'], 'res_model': self._name, 'res_id': 0}
+            if file.get('mimetype'):
+                values['mimetype'] = file['mimetype']
+            if 'raw' in file:
+                values['raw'] = file['raw']
+            elif 'attachment' in file:
+                values['raw'] = b'' if file['attachment'].store_fname else file['attachment'].raw
+            values_list.append(values)
+        batch = iter(Attachment.create([
+            values for file, values in zip(files, values_list) if 'stream' not in file
+        ]))
+        attachments = Attachment.browse()
+        for file, values in zip(files, values_list):
+            if 'stream' in file:
+                file['stream'].seek(0)
+                attachments |= Attachment._create_from_stream(file['stream'], values)
+            else:
+                attachments |= next(batch)
+        attachments._share_stored_content([file.get('attachment') for file in files])
+        return attachments
 
     @api.model
     def _upload_files(self, partner, uploaded_files):

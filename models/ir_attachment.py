@@ -36,6 +36,22 @@ class IrAttachment(models.Model):
         attachment.invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
         return attachment
 
+    def _share_stored_content(self, sources):
+        """Point each of these attachments at the filestore file of its source, if any.
+
+        The filestore is addressed by checksum, so sharing the file is what
+        creating the attachment from the same bytes would do, without reading
+        and hashing them again. ``sources`` lists one attachment (or None) per record.
+        """
+        pairs = [(attachment.id, source) for attachment, source in zip(self, sources) if source and source.store_fname]
+        for attachment_id, source in pairs:
+            self.env.cr.execute(SQL(
+                "UPDATE ir_attachment SET store_fname = %s, checksum = %s, file_size = %s, db_datas = NULL WHERE id = %s",
+                source.store_fname, source.checksum, source.file_size, attachment_id,
+            ))
+        if pairs:
+            self.invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
+
     @api.model
     def _copy_stream_to_filestore(self, stream):
         filestore = self._filestore()

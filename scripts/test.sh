@@ -8,13 +8,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/_odoo_env.sh"
 TEST_TAGS=/contact_documents
 if [ "${1:-}" = "--test-tags" ]; then TEST_TAGS=$2; fi
 
-"$PYTHON" -m pip install -q --disable-pip-version-check -r "$ADDON_ROOT/tests/requirements.txt" \
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$ADDON_ROOT/tests/requirements.txt" \
     || die "could not install the test requirements (tests/requirements.txt)"
 # Content search is tested for real with Odoo's attachment_indexation, which reads PDF with
 # pdfminer.six. Its newest releases require a cryptography newer than Odoo 19 pins on
 # Python 3.11: take Debian bookworm's release, whose code runs with Odoo's pins.
 "$PYTHON" -c "import pdfminer" 2>/dev/null \
-    || "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps "pdfminer.six==20221105" \
+    || "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-deps "pdfminer.six==20221105" \
     || die "could not install pdfminer.six for the content search tests"
 if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
     echo "Installing Chromium for the browser tests..."

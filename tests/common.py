@@ -25,14 +25,26 @@ def make_image(fmt='PNG', size=(8, 8), color=(200, 30, 30)):
 
 
 def make_pdf(text='hello'):
-    body = f'BT /F1 12 Tf 10 10 Td ({text}) Tj ET'
-    return (
-        b'%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
-        b'2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n'
-        b'3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 50] /Contents 4 0 R >> endobj\n'
-        + f'4 0 obj << /Length {len(body)} >> stream\n{body}\nendstream endobj\n'.encode()
-        + b'trailer << /Root 1 0 R >>\n%%EOF\n'
-    )
+    """A small but complete PDF (fonts, cross-reference table) that PDF.js renders and pdfminer reads."""
+    stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
+    objects = [
+        b'<< /Type /Catalog /Pages 2 0 R >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
+         b' /Resources << /Font << /F1 5 0 R >> >> >>'),
+        b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
+        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+    ]
+    pdf = bytearray(b'%PDF-1.4\n')
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(pdf))
+        pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
+    xref = len(pdf)
+    pdf += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1)
+    pdf += b''.join(b'%010d 00000 n \n' % offset for offset in offsets)
+    pdf += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref)
+    return bytes(pdf)
 
 
 def make_ooxml(root):

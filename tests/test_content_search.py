@@ -9,29 +9,6 @@ from .common import SAMPLE_FILES, ContactDocumentsCommon, make_pdf
 PDF_TEXT_RE = re.compile(rb'\((.*?)\) Tj')
 
 
-def make_full_pdf(text):
-    """A PDF with its font and cross-reference table, that a real PDF reader extracts text from."""
-    stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
-    objects = [
-        b'<< /Type /Catalog /Pages 2 0 R >>',
-        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
-         b' /Resources << /Font << /F1 5 0 R >> >> >>'),
-        b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
-        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    ]
-    pdf = bytearray(b'%PDF-1.4\n')
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(pdf))
-        pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
-    xref = len(pdf)
-    pdf += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1)
-    pdf += b''.join(b'%010d 00000 n \n' % offset for offset in offsets)
-    pdf += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref)
-    return bytes(pdf)
-
-
 def fake_index(attachment, bin_data, mimetype, checksum=None):
     """Stands in for attachment_indexation's readers: the text shown by the PDFs of tests/common.py."""
     if mimetype == 'application/pdf':
@@ -112,7 +89,7 @@ class TestContentSearch(ContactDocumentsCommon, TransactionCase):
     def test_real_pdf_extraction(self):
         """scripts/test.sh installs attachment_indexation and pdfminer.six for this test."""
         self.env['contact.document']._file_documents(
-            self.contact, [{'name': 'real.pdf', 'raw': make_full_pdf('Hippopotamus'), 'mimetype': 'application/pdf'}],
+            self.contact, [{'name': 'real.pdf', 'raw': make_pdf('Hippopotamus'), 'mimetype': 'application/pdf'}],
             direction='received', channel='email')
         self.env['contact.document']._cron_index_content()
         self.assertEqual(self.search_tab('hippopotamus'), {'real.pdf'})

@@ -1,0 +1,508 @@
+"""Benchmark runner for contact_documents: started by bench/run.sh, not by the test suite.
+
+Every figure is measured over HTTP, through the calls the web client makes, against an Odoo
+server started here on 127.0.0.1, and printed as a markdown table (median of several runs).
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import psutil
+import requests
+
+MB = 1024 * 1024
+UPLOAD_SIZE = 250 * MB
+STOCK_UPLOAD_SIZE = 128 * MB - MB  # the largest file stock Odoo accepts, with room for the multipart envelope
+TAB_RUNS = 15
+RESULTS = []
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def record(figure, target, measured, ratio='', passed=None):
+    verdict = '' if passed is None else ('met' if passed else '**missed**')
+    RESULTS.append((figure, target, measured, ratio, verdict))
+    print(f'  {figure}: {measured} {ratio} {verdict}', flush=True)
+
+
+# ----------------------------------------------------------------------
+# Odoo server
+# ----------------------------------------------------------------------
+
+class OdooServer:
+    def __init__(self, args, db, workers=0):
+        self.args, self.db, self.workers = args, db, workers
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.log = open(os.path.join(args.tmp, f'odoo-{self.port}.log'), 'w')
+        command = [
+            args.python, '-m', 'odoo', 'server', '--addons-path', args.addons_path, '-d', db,
+            '--db-filter', f'^{db}$', '--data-dir', args.data_dir, '--http-interface', '127.0.0.1',
+            '--http-port', str(self.port), '--gevent-port', str(free_port()), '--log-level', 'warn',
+            '--workers', str(workers), '--max-cron-threads', '2' if workers else '0',
+            '--limit-memory-soft', str(4096 * MB), '--limit-memory-hard', str(6144 * MB),
+            '--limit-time-real', '600', '--limit-time-cpu', '600',
+        ]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        self.ps = psutil.Process(self.process.pid)
+        self._wait_ready()
+
+    def _wait_ready(self):
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if requests.get(f'{self.url}/web/login', timeout=5).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f'Odoo did not start, see {self.log.name}')
+
+    def rss(self):
+        total = 0
+        for process in [self.ps, *self.ps.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+class PeakMemory:
+    """Samples the server's resident memory every few milliseconds while a block runs."""
+
+    def __init__(self, server):
+        self.server = server
+
+    def __enter__(self):
+        self.idle = self.server.rss()
+        self.peak = self.idle
+        self._running = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while self._running:
+            self.peak = max(self.peak, self.server.rss())
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self._running = False
+        self._thread.join()
+
+    @property
+    def above_idle(self):
+        return self.peak - self.idle
+
+
+def login(url, db):
+    session = requests.Session()
+    page = session.get(f'{url}/web/login', timeout=30)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    session.post(f'{url}/web/login', data={'login': 'admin', 'password': 'admin', 'db': db, 'csrf_token': csrf},
+                 timeout=30)
+    home = session.get(f'{url}/odoo', timeout=60)
+    session.csrf = re.search(r'csrf_token: "([^"]+)"', home.text).group(1)
+    return session
+
+
+def call_kw(session, url, model, method, args, kwargs=None):
+    response = session.post(f'{url}/web/dataset/call_kw/{model}/{method}', json={
+        'jsonrpc': '2.0', 'method': 'call', 'id': 1,
+        'params': {'model': model, 'method': method, 'args': args, 'kwargs': kwargs or {}},
+    }, timeout=60)
+    body = response.json()
+    if 'error' in body:
+        raise RuntimeError(body['error'])
+    return body['result']
+
+
+def median_ms(function, runs=TAB_RUNS):
+    function()  # warm caches, as a user opening the tab a second time
+    timings = []
+    for _run in range(runs):
+        start = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings)
+
+
+def psql(args, sql):
+    return subprocess.run(['psql', '-X', '-Atq', '-d', args.db, '-c', sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+# ----------------------------------------------------------------------
+# Figures
+# ----------------------------------------------------------------------
+
+def bench_tab(args, server, session):
+    partner = {name: int(psql(args, f"SELECT id FROM res_partner WHERE name = '{name}'"))
+               for name in ('Bench Contact 100', 'Bench Contact 1000', 'Bench Contact 5000',
+                            'Bench Contact 20000', 'Bench Company 100k')}
+
+    def tab(partner_id, **kwargs):
+        return lambda: call_kw(session, server.url, 'contact.document', 'get_documents_tab_data', [partner_id], kwargs)
+
+    growth = {}
+    for count in (100, 1000, 5000, 20000):
+        growth[count] = median_ms(tab(partner[f'Bench Contact {count}']))
+    record('Open the Documents tab, contact with 20,000 documents (page + 4 counts)', '< 50 ms',
+           f'{growth[20000]:.1f} ms', passed=growth[20000] < 50)
+    company = median_ms(tab(partner['Bench Company 100k']))
+    record('Open the Documents tab, company whose people hold 100,000', '< 150 ms', f'{company:.1f} ms',
+           passed=company < 150)
+    curve = ', '.join(f'{count:,}: {ms:.1f} ms' for count, ms in growth.items())
+    record('Tab growth from 100 to 20,000 documents', 'flat, not linear', curve,
+           f'20,000 / 100 = {growth[20000] / growth[100]:.2f}x', passed=growth[20000] / growth[100] < 3)
+    search = median_ms(tab(partner['Bench Contact 20000'], search='ent 1234'))
+    record('Search by part of a name in that contact', '< 50 ms', f'{search:.1f} ms', passed=search < 50)
+    return partner
+
+
+def search_plan(args, partner_id):
+    """The ORM's own query for the tab's search, explained by PostgreSQL."""
+    script = f"""
+from odoo.tools import SQL
+Document = env['contact.document'].with_user(env.ref('base.user_admin'))
+domain = Document._tab_domain(env['res.partner'].browse({partner_id}), 'ent 1234')
+query = Document._search(domain, limit=40, order=Document._order)
+env.cr.execute(SQL('EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) %s', query.select()))
+print('PLAN-BEGIN')
+print('\\n'.join(row[0] for row in env.cr.fetchall()))
+print('PLAN-END')
+"""
+    output = subprocess.run(
+        [args.python, '-m', 'odoo', 'shell', '-d', args.db, '--addons-path', args.addons_path,
+         '--data-dir', args.data_dir, '--no-http', '--log-level', 'warn'],
+        input=script, capture_output=True, text=True, timeout=300).stdout
+    plan = output.split('PLAN-BEGIN')[-1].split('PLAN-END')[0].strip()
+    uses_trigram = 'contact_document__name_index' in plan
+    record('Search query plan uses the trigram index', 'GIN index on name',
+           'yes' if uses_trigram else 'no (see plan)', passed=uses_trigram)
+    return plan
+
+
+def make_file(path, size, head=b'%PDF-1.4\n'):
+    block = bytes(range(256)) * 4096
+    with open(path, 'wb') as file:
+        file.write(head)
+        written = len(head)
+        while written < size:
+            written += file.write(block[:size - written])
+
+
+class Sink(BaseHTTPRequestHandler):
+    """Reads and discards a request body: the cost of moving the bytes over loopback."""
+
+    def do_POST(self):
+        remaining = int(self.headers['Content-Length'])
+        while remaining:
+            remaining -= len(self.rfile.read(min(remaining, MB)))
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def timed_upload(session, url, path, data, runs=3):
+    timings = []
+    for _run in range(runs):
+        with open(path, 'rb') as file:
+            start = time.perf_counter()
+            response = session.post(url, data=data, files=[('ufile', (os.path.basename(path), file, 'application/pdf'))],
+                                    timeout=600)
+            timings.append(time.perf_counter() - start)
+        response.raise_for_status()
+    return statistics.median(timings), response
+
+
+def bench_upload_download(args, server, session, partner):
+    big = os.path.join(args.tmp, 'bench-250mb.pdf')
+    stock_file = os.path.join(args.tmp, 'bench-127mb.pdf')
+    make_file(big, UPLOAD_SIZE)
+    make_file(stock_file, STOCK_UPLOAD_SIZE)
+    sink = ThreadingHTTPServer(('127.0.0.1', 0), Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    sink_url = f'http://127.0.0.1:{sink.server_address[1]}/'
+    loopback, _response = timed_upload(requests.Session(), sink_url, big, {'partner_id': '1'})
+
+    contact = partner['Bench Contact 100']
+    with PeakMemory(server) as memory:
+        upload_time, response = timed_upload(
+            session, f'{server.url}/contact_documents/upload', big,
+            {'partner_id': contact, 'csrf_token': session.csrf}, runs=1)
+    document_id = response.json()['documents'][0]['id']
+    upload_time, _response = timed_upload(
+        session, f'{server.url}/contact_documents/upload', big, {'partner_id': contact, 'csrf_token': session.csrf})
+    ours_ratio = memory.above_idle / UPLOAD_SIZE
+    with PeakMemory(server) as stock_memory:
+        timed_upload(session, f'{server.url}/web/binary/upload_attachment', stock_file,
+                     {'model': 'res.partner', 'id': contact, 'csrf_token': session.csrf}, runs=1)
+    stock_ratio = stock_memory.above_idle / STOCK_UPLOAD_SIZE
+    record('Upload 250 MB: peak memory above idle', '<= 1.5x file size',
+           f'{memory.above_idle / MB:.0f} MB = {ours_ratio:.2f}x',
+           f'stock /web/binary/upload_attachment, 127 MB: {stock_memory.above_idle / MB:.0f} MB = {stock_ratio:.2f}x',
+           passed=ours_ratio <= 1.5)
+    record('Upload 250 MB: time', '<= 1.2x loopback copy', f'{upload_time:.2f} s',
+           f'loopback copy {loopback:.2f} s: {upload_time / loopback:.2f}x', passed=upload_time / loopback <= 1.2)
+
+    attachment_id = call_kw(session, server.url, 'contact.document', 'read', [[document_id], ['attachment_id']])[0]['attachment_id'][0]
+
+    def download(url):
+        timings = []
+        with PeakMemory(server) as peak:
+            for _run in range(3):
+                start = time.perf_counter()
+                with session.get(url, stream=True, timeout=600) as response:
+                    response.raise_for_status()
+                    size = sum(len(chunk) for chunk in response.iter_content(MB))
+                timings.append(time.perf_counter() - start)
+        assert size == UPLOAD_SIZE, size
+        return UPLOAD_SIZE / MB / statistics.median(timings), peak.above_idle
+
+    ours, ours_memory = download(f'{server.url}/contact_documents/{document_id}/download')
+    stock, _stock_memory = download(f'{server.url}/web/content/{attachment_id}?download=true')
+    record('Download 250 MB: memory above idle', '< 50 MB', f'{ours_memory / MB:.1f} MB', passed=ours_memory < 50 * MB)
+    record('Download 250 MB: throughput', 'within 1.2x of stock /web/content', f'{ours:.0f} MB/s',
+           f'stock {stock:.0f} MB/s: {stock / ours:.2f}x', passed=stock / ours <= 1.2)
+    ranged = session.get(f'{server.url}/contact_documents/{document_id}/download',
+                         headers={'Range': 'bytes=0-1023'}, timeout=60)
+    record('Download with Range', '206', f'{ranged.status_code}, {len(ranged.content)} bytes',
+           passed=ranged.status_code == 206 and len(ranged.content) == 1024)
+    sink.shutdown()
+    os.unlink(big)
+    os.unlink(stock_file)
+
+
+# ----------------------------------------------------------------------
+# Webhooks
+# ----------------------------------------------------------------------
+
+# The documents this run's webhooks file (the seeded ones have no external message id).
+BENCH_MESSAGES = "(external_message_id LIKE 'MMbench%' OR external_message_id LIKE 'm\\_bench\\_%')"
+TWILIO_SID, TWILIO_TOKEN, META_SECRET, PAGE_ID = 'ACbench0000000000000000000000000001', 'bench-token-1234567890', 'bench-meta-secret', '1000000001'
+
+
+class Media(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'\x89PNG\r\n\x1a\n' + hashlib.sha256(self.path.encode()).digest() * 64
+        self.send_response(200)
+        self.send_header('Content-Type', 'image/png')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def configure_channels(args, media_host):
+    psql(args, f"""
+        UPDATE res_company SET contact_documents_twilio_account_sid = '{TWILIO_SID}',
+            contact_documents_twilio_auth_token = '{TWILIO_TOKEN}', contact_documents_meta_app_secret = '{META_SECRET}',
+            contact_documents_meta_page_ids = '{PAGE_ID}', contact_documents_create_unknown = true,
+            contact_documents_media_hosts = '{media_host}' WHERE id = 1;
+        INSERT INTO ir_config_parameter (key, value) VALUES ('contact_documents.media_http_hosts', '{media_host}')
+            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+    """)
+
+
+def bench_webhooks(args):
+    from twilio.request_validator import RequestValidator  # noqa: PLC0415 - a test requirement only
+
+    media = ThreadingHTTPServer(('127.0.0.1', 0), Media)
+    threading.Thread(target=media.serve_forever, daemon=True).start()
+    media_base = f'http://127.0.0.1:{media.server_address[1]}'
+    configure_channels(args, '127.0.0.1')
+    server = OdooServer(args, args.db, workers=2)
+    try:
+        base_url = psql(args, "SELECT value FROM ir_config_parameter WHERE key = 'web.base.url'")
+        twilio_url = base_url.rstrip('/') + '/contact_documents/webhook/twilio'
+        validator = RequestValidator(TWILIO_TOKEN)
+        count = args.webhook_requests
+
+        def twilio_request(index):
+            params = {
+                'MessageSid': f'MMbench{index:026d}', 'AccountSid': TWILIO_SID, 'From': f'+1555{index % 500:07d}',
+                'To': '+14155550199', 'Body': 'photos', 'NumMedia': '2',
+                'MediaUrl0': f'{media_base}/t/{index}/0', 'MediaContentType0': 'image/png',
+                'MediaUrl1': f'{media_base}/t/{index}/1', 'MediaContentType1': 'image/png',
+            }
+            return ('twilio', params, {'X-Twilio-Signature': validator.compute_signature(twilio_url, params)})
+
+        def meta_request(index):
+            body = json.dumps({'object': 'page', 'entry': [{'id': PAGE_ID, 'time': 1700000000000, 'messaging': [{
+                'sender': {'id': f'psid{index % 500}'}, 'recipient': {'id': PAGE_ID}, 'timestamp': 1700000000000,
+                'message': {'mid': f'm_bench_{index}', 'attachments': [
+                    {'type': 'image', 'payload': {'url': f'{media_base}/m/{index}/0'}},
+                    {'type': 'file', 'payload': {'url': f'{media_base}/m/{index}/1'}}]}}]}]}).encode()
+            signature = 'sha256=' + hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            return ('meta', body, {'X-Hub-Signature-256': signature, 'Content-Type': 'application/json'})
+
+        # Each message twice: deliveries are retried, and the second copy must file nothing.
+        deliveries = [twilio_request(i) for i in range(count)] + [meta_request(i) for i in range(count)]
+        deliveries += deliveries[: count // 2]
+        local = threading.local()
+
+        def send(delivery):
+            kind, data, headers = delivery
+            session = getattr(local, 'session', None) or requests.Session()
+            local.session = session
+            url = f'{server.url}/contact_documents/webhook/{kind}'
+            return session.post(url, data=data, headers=headers, timeout=60).status_code
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(send, deliveries))
+        elapsed = time.perf_counter() - start
+        acknowledged = statuses.count(200)
+        record('Webhooks acknowledged (Twilio + Meta, 2 attachments each, 2 workers)', 'fast answer',
+               f'{acknowledged / elapsed:.0f} requests/s', f'{acknowledged}/{len(deliveries)} answered 200',
+               passed=acknowledged == len(deliveries))
+
+        expected = 4 * count
+        deadline = time.time() + args.webhook_timeout
+        filed = 0
+        while time.time() < deadline:
+            filed = int(psql(args, f"SELECT count(*) FROM contact_document WHERE {BENCH_MESSAGES}"))
+            pending = int(psql(args, "SELECT count(*) FROM contact_document_media WHERE state = 'queued'"))
+            if filed >= expected and not pending:
+                break
+            time.sleep(0.5)
+        media_elapsed = time.perf_counter() - start
+        duplicates = int(psql(args, f"""SELECT count(*) FROM (SELECT 1 FROM contact_document
+            WHERE {BENCH_MESSAGES} GROUP BY partner_id, channel, external_message_id, attachment_index
+            HAVING count(*) > 1) d"""))
+        failed = int(psql(args, "SELECT count(*) FROM contact_document_media WHERE state = 'failed'"))
+        record('Media to documents (served from loopback)', 'no duplicate, none lost',
+               f'{filed / media_elapsed:.1f} documents/s',
+               f'{filed}/{expected} filed, {duplicates} duplicated, {failed} failed',
+               passed=filed == expected and not duplicates and not failed)
+    finally:
+        server.stop()
+        media.shutdown()
+
+
+# ----------------------------------------------------------------------
+# Email sync overhead
+# ----------------------------------------------------------------------
+
+EMAIL_SCRIPT = r"""
+import statistics, time
+from email.message import EmailMessage
+partner = env['res.partner'].create({'name': 'Bench Mail Sender', 'email': 'sender@bench.example.com'})
+files = [(f'file{i}.pdf', b'%PDF-1.4\n' + bytes(range(256)) * (200 * (i + 1)), 'application/pdf') for i in range(5)]
+def email(index):
+    message = EmailMessage()
+    message['From'], message['To'], message['Subject'] = 'sender@bench.example.com', 'in@bench.example.com', f'Files {index}'
+    message['Message-Id'] = f'<bench-{index}@bench.example.com>'
+    message.set_content('Five files attached.')
+    for name, content, mimetype in files:
+        message.add_attachment(content, maintype='application', subtype='pdf', filename=name)
+    return message.as_string()
+timings = []
+for index in range(RUNS + 3):
+    raw = email(index)
+    start = time.perf_counter()
+    env['mail.thread'].message_process('res.partner', raw, thread_id=partner.id)
+    env.flush_all()
+    if index >= 3:
+        timings.append((time.perf_counter() - start) * 1000)
+print('MEDIAN-MS', statistics.median(timings))
+print('DOCUMENTS', env['contact.document'].search_count([('partner_id', '=', partner.id)]) if 'contact.document' in env else 0)
+env.cr.rollback()
+"""
+
+
+def email_median(args, db, addons_path):
+    output = subprocess.run(
+        [args.python, '-m', 'odoo', 'shell', '-d', db, '--addons-path', addons_path, '--data-dir', args.data_dir,
+         '--no-http', '--log-level', 'warn'],
+        input=EMAIL_SCRIPT.replace('RUNS', str(args.email_runs)), capture_output=True, text=True, timeout=600).stdout
+    return float(re.search(r'MEDIAN-MS (\S+)', output).group(1)), int(re.search(r'DOCUMENTS (\d+)', output).group(1))
+
+
+def bench_email(args):
+    with_addon, documents = email_median(args, args.db, args.addons_path)
+    stock, _none = email_median(args, args.stock_db, args.stock_addons_path)
+    ratio = with_addon / stock
+    record('Email sync overhead: message_process, 5 attachments', 'ratio <= 1.15',
+           f'{with_addon:.1f} ms with the addon ({documents // (args.email_runs + 3)} documents each)',
+           f'{stock:.1f} ms without: {ratio:.2f}x', passed=ratio <= 1.15)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for name in ('db', 'stock_db', 'python', 'addons_path', 'stock_addons_path', 'data_dir', 'tmp', 'machine'):
+        parser.add_argument(f'--{name.replace("_", "-")}', required=True)
+    parser.add_argument('--webhook-requests', type=int, default=200)
+    parser.add_argument('--webhook-timeout', type=int, default=240)
+    parser.add_argument('--email-runs', type=int, default=15)
+    parser.add_argument('--output', required=True)
+    parser.add_argument('--seed', required=True)
+    args = parser.parse_args()
+
+    # Before seeding: both databases are then of the same size.
+    print('Email sync overhead...', flush=True)
+    bench_email(args)
+    print('Seeding 50,000 contacts and 1,000,000 documents...', flush=True)
+    start = time.perf_counter()
+    subprocess.run(['psql', '-X', '-q', '-d', args.db, '-f', args.seed], check=True, capture_output=True)
+    print(f'  seeded in {time.perf_counter() - start:.0f} s', flush=True)
+    server = OdooServer(args, args.db)
+    try:
+        session = login(server.url, args.db)
+        print('Documents tab...', flush=True)
+        partner = bench_tab(args, server, session)
+        print('Upload and download...', flush=True)
+        bench_upload_download(args, server, session, partner)
+    finally:
+        server.stop()
+    plan = search_plan(args, partner['Bench Contact 20000'])
+    print('Webhooks...', flush=True)
+    bench_webhooks(args)
+
+    lines = [
+        f'Measured {time.strftime("%Y-%m-%d")} on {args.machine}.', '',
+        '| figure | target | measured | baseline / ratio | target |', '|---|---|---|---|---|',
+        *(f'| {figure} | {target} | {measured} | {ratio} | {verdict} |' for figure, target, measured, ratio, verdict in RESULTS),
+        '', 'Query plan of the search (ORM query, `EXPLAIN (ANALYZE, BUFFERS)`):', '', '```', plan, '```',
+    ]
+    report = '\n'.join(lines)
+    print('\n' + report)
+    with open(args.output, 'w') as file:
+        file.write(report + '\n')
+    return 0 if all(verdict != '**missed**' for *_rest, verdict in RESULTS) else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
