@@ -2,6 +2,7 @@ import base64
 import io
 import json
 import logging
+import zipfile
 from pathlib import Path
 from unittest.mock import patch
 
@@ -156,6 +157,16 @@ class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
         self.browser_size = '390x844'
         self.touch_enabled = True
         self.start_tour_with_screenshots(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_mobile', login='cd_tab_user')
+
+    def test_zip_link_of_a_selection_answers_the_archive(self):
+        """What the Download selected (N) button links to."""
+        self.authenticate('cd_tab_user', 'cd_tab_user')
+        selected = self.documents.filtered(lambda doc: doc.name in ('Quarterly report.pdf', 'Team photo.png'))
+        response = self.url_open(f'/contact_documents/zip?ids={",".join(map(str, selected.ids))}')
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers['Content-Type'], 'application/zip')
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            self.assertEqual(sorted(archive.namelist()), ['Quarterly report.pdf', 'Team photo.png'])
 
     def test_download_route_answers_an_attachment(self):
         """What the Download entry links to."""

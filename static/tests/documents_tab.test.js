@@ -10,8 +10,12 @@ import {
     onRpc,
     patchWithCleanup,
 } from "@web/../tests/web_test_helpers";
-import { fileUploadService } from "@web/core/file_upload/file_upload_service";
-import { AddDocumentsDialog } from "@contact_documents/components/add_documents_dialog/add_documents_dialog";
+import { browser } from "@web/core/browser/browser";
+import {
+    AddDocumentsDialog,
+    fileProgress,
+    overallProgress,
+} from "@contact_documents/components/add_documents_dialog/add_documents_dialog";
 import {
     fileExtension,
     fileRefusal,
@@ -29,6 +33,58 @@ defineMailModels();
 
 const MB = 1024 * 1024;
 const RULES = { acceptedExtensions: ["doc", "docx", "gif", "jpeg", "jpg", "pdf", "png", "ppt", "pptx"], maxUploadSize: 250 * MB };
+
+/**
+ * The upload-session API in memory, with chunks of 4 bytes: records what the
+ * modal opens and sends, and answers each file's finish with its document.
+ */
+function fakeSessionServer({ stallChunks = false, finishError = null } = {}) {
+    const server = { opened: [], chunks: [], pending: new Set() };
+    const sessions = new Map();
+    const json = (body, status = 200) =>
+        new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    const handle = async (url, init) => {
+        const match = url.match(/session(?:\/(\w+))?(?:\/(chunk|finish)(?:\/(\d+))?)?$/);
+        const [, token, action, index] = match;
+        if (!token) {
+            const form = init.body;
+            const size = Number(form.get("size"));
+            const newToken = `t${sessions.size + 1}`;
+            sessions.set(newToken, form.get("name"));
+            server.opened.push(`${form.get("partner_id")}: ${form.get("name")} (${size} bytes)`);
+            return json({ token: newToken, chunk_size: 4, chunk_count: Math.ceil(size / 4), received: [], received_size: 0 });
+        }
+        if (action === "chunk") {
+            if (stallChunks) {
+                return new Promise(() => {});
+            }
+            server.chunks.push(`${sessions.get(token)} ${index}`);
+            return json({ received: [] });
+        }
+        if (finishError) {
+            return json({ error: finishError }, 400);
+        }
+        return json({ document: { id: Number(token.slice(1)), name: sessions.get(token) } });
+    };
+    patchWithCleanup(browser, {
+        fetch(url, init) {
+            if (!String(url).includes("/contact_documents/upload/session")) {
+                return super.fetch(...arguments);
+            }
+            const promise = handle(String(url), init);
+            server.pending.add(promise);
+            promise.finally(() => server.pending.delete(promise));
+            return promise;
+        },
+    });
+    server.idle = async () => {
+        for (let round = 0; round < 50; round++) {
+            await Promise.all([...server.pending]);
+            await animationFrame();
+        }
+    };
+    return server;
+}
 
 function makeDocument(id, name, direction, mimetype = "application/pdf") {
     return {
@@ -305,12 +361,8 @@ describe("add documents dialog", () => {
         expect(".o_contact_documents_dropzone").not.toHaveClass("o_contact_documents_dropzone_active");
     });
 
-    test("uploads only the acceptable files, with the contact, then closes", async () => {
-        onRpc("/contact_documents/upload", async (request) => {
-            const form = await request.formData();
-            expect.step(`partner ${form.get("partner_id")}: ${form.getAll("ufile").map((file) => file.name).join(", ")}`);
-            return { documents: [{ id: 9, name: "a.pdf" }, { id: 10, name: "b.png" }], errors: [] };
-        });
+    test("uploads only the acceptable files in chunks, with the contact, then closes", async () => {
+        const server = fakeSessionServer();
         await mountDialog();
         await choose([
             new File(["%PDF-1.4"], "a.pdf", { type: "application/pdf" }),
@@ -319,42 +371,34 @@ describe("add documents dialog", () => {
         ]);
         expect(".o_contact_documents_upload").toHaveText("Upload 2 files");
         await contains(".o_contact_documents_upload").click();
+        await server.idle();
         await animationFrame();
-        expect.verifySteps(["partner 7: a.pdf, b.png", "close"]);
-        expect(uploaded).toEqual([{ documents: [{ id: 9, name: "a.pdf" }, { id: 10, name: "b.png" }], errors: [] }]);
+        expect(server.opened).toEqual(["7: a.pdf (8 bytes)", "7: b.png (5 bytes)"]);
+        expect(server.chunks).toEqual(["a.pdf 0", "a.pdf 1", "b.png 0", "b.png 1"]);
+        expect.verifySteps(["close"]);
+        expect(uploaded).toEqual([{ documents: [{ id: 1, name: "a.pdf" }, { id: 2, name: "b.png" }], errors: [] }]);
     });
 
-    test("uploading shows its progress and disables Upload", async () => {
-        let xhr;
-        patchWithCleanup(fileUploadService, {
-            createXhr() {
-                xhr = super.createXhr(...arguments);
-                xhr.send = () => {};
-                return xhr;
-            },
-        });
+    test("uploading shows each file's progress and disables Upload", async () => {
+        fakeSessionServer({ stallChunks: true });
         await mountDialog();
         await choose([new File(["%PDF-1.4"], "big.pdf", { type: "application/pdf" })]);
         await contains(".o_contact_documents_upload").click();
-        const progress = new Event("progress");
-        Object.assign(progress, { loaded: 50, total: 200, lengthComputable: true });
-        xhr.upload.dispatchEvent(progress);
         await animationFrame();
-        expect(".o_contact_documents_progress [role=progressbar]").toHaveAttribute("aria-valuenow", "25");
-        expect(".o_contact_documents_progress").toHaveText(/25%/);
+        await animationFrame();
+        expect(".o_contact_documents_progress [role=progressbar]").toHaveAttribute("aria-valuenow", "10");
+        expect(".o_contact_documents_chosen_file .o_contact_documents_file_phase").toHaveText("Uploading");
         expect(".o_contact_documents_upload").toHaveProperty("disabled", true);
     });
 
     test("the server's reasons are shown when it refuses every file", async () => {
-        onRpc("/contact_documents/upload", () =>
-            new Response(
-                JSON.stringify({ documents: [], errors: ["fake.pdf was refused: its content does not match its extension."] }),
-                { status: 400, headers: { "Content-Type": "application/json" } }
-            )
-        );
+        const server = fakeSessionServer({
+            finishError: "fake.pdf was refused: its content does not match its extension.",
+        });
         await mountDialog();
         await choose([new File(["not a pdf"], "fake.pdf", { type: "application/pdf" })]);
         await contains(".o_contact_documents_upload").click();
+        await server.idle();
         await animationFrame();
         expect(".o_contact_documents_server_errors").toHaveText(
             "fake.pdf was refused: its content does not match its extension."
@@ -362,5 +406,14 @@ describe("add documents dialog", () => {
         expect.verifySteps([]);
         expect(uploaded).toEqual([]);
         expect(".o_contact_documents_upload").toHaveProperty("disabled", false);
+    });
+
+    test("progress of a file follows its phases, and files weigh by their size", () => {
+        expect(fileProgress({ phase: "hashing", loaded: 50, total: 100 })).toBe(0.05);
+        expect(fileProgress({ phase: "uploading", loaded: 0, total: 100 })).toBe(0.1);
+        expect(fileProgress({ phase: "uploading", loaded: 100, total: 100 })).toBe(0.95);
+        expect(fileProgress({ phase: "done", loaded: 100, total: 100 })).toBe(1);
+        expect(overallProgress([{ size: 300, progress: 1 }, { size: 100, progress: 0 }])).toBe(0.75);
+        expect(overallProgress([])).toBe(0);
     });
 });

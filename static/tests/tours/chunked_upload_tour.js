@@ -1,10 +1,10 @@
 import { registry } from "@web/core/registry";
-import { uploadInChunks } from "@contact_documents/services/chunked_upload";
 
 /*
  * Started by tests/test_chunked_upload.py with a small chunk size: a file of
- * several chunks goes through the upload-session API from the browser (the
- * real client, fetch, CSRF and all), then shows in the contact's Documents tab.
+ * several chunks is chosen in the Add Documents modal and goes through the
+ * upload-session API (the real client, fetch, CSRF and all), then shows in
+ * the contact's Documents tab.
  */
 
 const FILE_NAME = "Chunked scan.pdf";
@@ -23,21 +23,29 @@ registry.category("web_tour.tours").add("contact_documents_chunked_upload", {
             run: "click",
         },
         {
-            content: "Upload a file in several chunks",
-            trigger: TAB_READY,
-            run: async () => {
-                const partnerId = Number(window.location.pathname.match(/contacts\/(\d+)/)[1]);
-                const phases = new Set();
-                const document = await uploadInChunks({
-                    partnerId,
-                    file: largePdf(),
-                    onProgress: ({ phase }) => phases.add(phase),
-                    retryDelay: 100,
-                });
-                if (document.name !== FILE_NAME || !phases.has("uploading") || !phases.has("done")) {
-                    throw new Error(`Unexpected upload: ${JSON.stringify(document)}`);
-                }
+            content: "Open Add Documents",
+            trigger: `${TAB_READY} .o_contact_documents_add`,
+            run: "click",
+        },
+        {
+            content: "Choose a file larger than several chunks",
+            trigger: ".modal .o_contact_documents_dropzone",
+            run: () => {
+                const input = document.querySelector(".modal .o_contact_documents_file_input");
+                const transfer = new DataTransfer();
+                transfer.items.add(largePdf());
+                input.files = transfer.files;
+                input.dispatchEvent(new Event("change", { bubbles: true }));
             },
+        },
+        {
+            content: "Upload it",
+            trigger: ".modal .o_contact_documents_upload:enabled",
+            run: "click",
+        },
+        {
+            content: "The modal closes once the file is filed",
+            trigger: "body:not(:has(.o_contact_documents_add_dialog))",
         },
         {
             content: "Look the file up in the tab",

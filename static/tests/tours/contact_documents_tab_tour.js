@@ -289,6 +289,54 @@ function addDocumentsSteps({ takeScreenshots = false } = {}) {
     ];
 }
 
+function zipSteps() {
+    return [
+        {
+            content: "the whole filter can be downloaded as one ZIP",
+            trigger: `${TAB_READY} a.o_contact_documents_download_all[href*="partner_id="]`,
+        },
+        {
+            content: "select a first document",
+            trigger: `${rowOf("Quarterly report.pdf")} .o_contact_documents_select`,
+            run: "click",
+        },
+        {
+            content: "select a second document",
+            trigger: `${rowOf("Team photo.png")} .o_contact_documents_select`,
+            run: "click",
+        },
+        {
+            content: "the selection downloads as one ZIP of those two",
+            trigger: "a.o_contact_documents_download_selected",
+            run: () => {
+                const link = document.querySelector("a.o_contact_documents_download_selected");
+                const ids = new URL(link.href).searchParams.get("ids").split(",");
+                if (!link.textContent.includes("(2)") || ids.length !== 2) {
+                    throw new Error(`Unexpected ZIP link ${link.textContent} ${link.href}`);
+                }
+            },
+        },
+        {
+            content: "select every document shown, then none",
+            trigger: ".o_contact_documents_select_all",
+            run: "click",
+        },
+        {
+            content: "every row is selected",
+            trigger: ".o_contact_documents_list:not(:has(.o_contact_documents_select:not(:checked)))",
+        },
+        {
+            content: "unselect all",
+            trigger: ".o_contact_documents_select_all:checked",
+            run: "click",
+        },
+        {
+            content: "nothing is selected any more",
+            trigger: `${TAB_READY}:not(:has(.o_contact_documents_download_selected)) a.o_contact_documents_download_all`,
+        },
+    ];
+}
+
 function previewAndDownloadSteps({ takeScreenshots = false } = {}) {
     return [
         ...openRowMenu("Quarterly report.pdf"),
@@ -391,6 +439,7 @@ registry.category("web_tour.tours").add("contact_documents_tab_manager", {
         ...filterAndSearchSteps(),
         ...addDocumentsSteps({ takeScreenshots: true }),
         ...previewAndDownloadSteps({ takeScreenshots: true }),
+        ...zipSteps(),
         ...openRowMenu("Signed contract.pdf"),
         {
             content: "delete the file",

@@ -1,16 +1,22 @@
 import { Component, useEffect, useRef, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
-import { useChildRef, useService } from "@web/core/utils/hooks";
+import { useChildRef } from "@web/core/utils/hooks";
+import { ChunkedUploadError, uploadInChunks } from "@contact_documents/services/chunked_upload";
 import { acceptedTypesLabel, fileRefusal, formatFileSize } from "./file_checks";
 
-export const UPLOAD_ROUTE = "/contact_documents/upload";
-const FINAL_UPLOAD_STATES = ["loaded", "error", "abort"];
+const PHASE_LABELS = {
+    waiting: () => _t("Waiting"),
+    hashing: () => _t("Checking"),
+    uploading: () => _t("Uploading"),
+    finishing: () => _t("Finishing"),
+    done: () => _t("Done"),
+};
 
 /**
  * The Add Documents modal: the user chooses files (or drops them anywhere on
  * the modal), sees which ones will be refused and why, and uploads the others
- * in one request, with its progress.
+ * in resumable chunks, with the progress of each file and of all of them.
  */
 export class AddDocumentsDialog extends Component {
     static template = "contact_documents.AddDocumentsDialog";
@@ -24,7 +30,6 @@ export class AddDocumentsDialog extends Component {
     };
 
     setup() {
-        this.fileUpload = useService("file_upload");
         this.modalRef = useChildRef();
         this.fileInputRef = useRef("fileInput");
         this.nextFileId = 1;
@@ -84,7 +89,7 @@ export class AddDocumentsDialog extends Component {
     }
 
     get progressPercent() {
-        return Math.round((this.state.upload?.progress || 0) * 100);
+        return Math.round(overallProgress(this.state.upload?.entries || []) * 100);
     }
 
     get uploadButtonLabel() {
@@ -169,72 +174,103 @@ export class AddDocumentsDialog extends Component {
         if (!this.canUpload) {
             return;
         }
-        this.state.serverErrors = [];
-        const upload = await this.fileUpload.upload(
-            UPLOAD_ROUTE,
-            this.acceptableFiles.map((entry) => entry.file),
-            {
-                buildFormData: (formData) => formData.append("partner_id", this.props.partnerId),
-                // Refusals are shown next to the files, not in a notification.
-                displayErrorNotification: false,
-            }
-        );
-        this.state.upload = upload;
-        await this._uploadEnd(upload);
-        const { status } = upload.xhr;
-        this.state.upload = null;
-        if (upload.state === "abort") {
-            return;
+        const entries = this.acceptableFiles;
+        for (const entry of entries) {
+            Object.assign(entry, { phase: "waiting", progress: 0, error: null });
         }
-        const body = this._parseResponse(upload.xhr);
-        if (status === 200 && body?.documents) {
-            this.props.onUploaded({ documents: body.documents, errors: body.errors || [] });
+        this.state.serverErrors = [];
+        this.abortController = new AbortController();
+        this.state.upload = { entries };
+        const documents = [];
+        const errors = [];
+        // One file at a time: each goes in chunks, so a large file never
+        // needs a large request and a dropped connection costs one chunk.
+        for (const entry of entries) {
+            try {
+                documents.push(
+                    await uploadInChunks({
+                        partnerId: this.props.partnerId,
+                        file: entry.file,
+                        signal: this.abortController.signal,
+                        onProgress: (progress) => {
+                            entry.phase = progress.phase;
+                            entry.progress = fileProgress(progress);
+                        },
+                    })
+                );
+            } catch (error) {
+                if (this.abortController.signal.aborted) {
+                    return;
+                }
+                if (!(error instanceof ChunkedUploadError)) {
+                    throw error;
+                }
+                entry.phase = "failed";
+                entry.error = error.message.includes(entry.name)
+                    ? error.message
+                    : _t("%(name)s: %(reason)s", { name: entry.name, reason: error.message });
+                errors.push(entry.error);
+            }
+        }
+        this.state.upload = null;
+        if (documents.length) {
+            this.props.onUploaded({ documents, errors });
             this.props.close();
             return;
-        }
-        const errors = [...(body?.errors || []), ...(body?.error ? [body.error] : [])];
-        if (!errors.length) {
-            errors.push(
-                status === 413
-                    ? _t("These files are too large to be sent together: upload them in several times.")
-                    : _t("The upload failed. Check your connection and try again.")
-            );
         }
         this.state.serverErrors = errors;
     }
 
     cancel() {
-        this.state.upload?.xhr.abort();
+        // The sessions of aborted files stay on the server: choosing them again resumes.
+        this.abortController?.abort();
         this.props.close();
     }
 
-    _uploadEnd(upload) {
-        if (FINAL_UPLOAD_STATES.includes(upload.state)) {
-            return Promise.resolve();
-        }
-        const bus = this.fileUpload.bus;
-        return new Promise((resolve) => {
-            const onEnd = ({ detail }) => {
-                if (detail.upload.id !== upload.id) {
-                    return;
-                }
-                bus.removeEventListener("FILE_UPLOAD_LOADED", onEnd);
-                bus.removeEventListener("FILE_UPLOAD_ERROR", onEnd);
-                resolve();
-            };
-            bus.addEventListener("FILE_UPLOAD_LOADED", onEnd);
-            bus.addEventListener("FILE_UPLOAD_ERROR", onEnd);
-        });
+    phaseLabel(entry) {
+        return PHASE_LABELS[entry.phase]?.() || "";
     }
 
-    _parseResponse(xhr) {
-        if (xhr.response && typeof xhr.response === "object") {
-            return xhr.response;
-        }
-        try {
-            return JSON.parse(xhr.response);
-        } catch {
-            return null;
-        }
+    progressLabel(entry) {
+        return _t("%(name)s: %(phase)s", { name: entry.name, phase: this.phaseLabel(entry) });
     }
+
+    entryPercent(entry) {
+        return Math.round((entry.progress || 0) * 100);
+    }
+}
+
+/**
+ * How far one file is, from 0 to 1: hashing it is a tenth of the work,
+ * sending its chunks most of it.
+ *
+ * @param {{phase: string, loaded: number, total: number}} progress
+ */
+export function fileProgress({ phase, loaded, total }) {
+    const done = total ? loaded / total : 1;
+    switch (phase) {
+        case "hashing":
+            return 0.1 * done;
+        case "uploading":
+            return 0.1 + 0.85 * done;
+        case "finishing":
+            return 0.95;
+        case "done":
+            return 1;
+        default:
+            return 0;
+    }
+}
+
+/**
+ * Progress of several files together, weighted by their sizes, from 0 to 1.
+ *
+ * @param {{size: number, progress?: number}[]} entries
+ */
+export function overallProgress(entries) {
+    const total = entries.reduce((sum, entry) => sum + entry.size, 0);
+    if (!total) {
+        return entries.length && entries.every((entry) => entry.progress === 1) ? 1 : 0;
+    }
+    return entries.reduce((sum, entry) => sum + entry.size * (entry.progress || 0), 0) / total;
 }

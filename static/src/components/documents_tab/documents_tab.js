@@ -71,6 +71,7 @@ export class DocumentsTab extends Component {
             loading: true,
             loadingMore: false,
             newIds: [],
+            selectedIds: [],
         });
         // Answers to superseded requests (a filter clicked while the search
         // was loading...) are dropped: only the latest one is shown.
@@ -128,6 +129,29 @@ export class DocumentsTab extends Component {
         return _t("%s documents", this.total);
     }
 
+    get allSelected() {
+        return (
+            this.state.documents.length > 0 &&
+            this.state.documents.every((doc) => this.state.selectedIds.includes(doc.id))
+        );
+    }
+
+    get selectedZipUrl() {
+        return zipUrl({ ids: this.state.selectedIds });
+    }
+
+    get filterZipUrl() {
+        return zipUrl({ partnerId: this.props.partnerId, filter: this.state.filter, search: this.state.search });
+    }
+
+    get downloadSelectedLabel() {
+        return _t("Download selected (%s)", this.state.selectedIds.length);
+    }
+
+    selectLabel(doc) {
+        return _t("Select %s", doc.name);
+    }
+
     filterLabel(filter) {
         return _t("%(filter)s: %(count)s documents", {
             filter: filter.label,
@@ -177,6 +201,9 @@ export class DocumentsTab extends Component {
     }
 
     _apply(data, { append = false } = {}) {
+        if (!append) {
+            this.state.selectedIds = [];
+        }
         this.state.documents = append ? [...this.state.documents, ...data.documents] : data.documents;
         this.state.counts = data.counts;
         this.state.canDelete = data.can_delete;
@@ -223,6 +250,17 @@ export class DocumentsTab extends Component {
     // ------------------------------------------------------------------
     // Handlers
     // ------------------------------------------------------------------
+
+    toggleSelected(doc) {
+        const selected = this.state.selectedIds;
+        this.state.selectedIds = selected.includes(doc.id)
+            ? selected.filter((id) => id !== doc.id)
+            : [...selected, doc.id];
+    }
+
+    toggleAllSelected() {
+        this.state.selectedIds = this.allSelected ? [] : this.state.documents.map((doc) => doc.id);
+    }
 
     setFilter(key) {
         if (this.state.filter === key) {
@@ -317,11 +355,35 @@ export class DocumentsTab extends Component {
 
     _removeDocument(doc) {
         this.state.documents = this.state.documents.filter((other) => other.id !== doc.id);
+        this.state.selectedIds = this.state.selectedIds.filter((id) => id !== doc.id);
         const counts = { ...this.state.counts };
         counts[doc.direction] = Math.max(0, (counts[doc.direction] || 0) - 1);
         counts.all = Math.max(0, counts.all - 1);
         this.state.counts = counts;
     }
+}
+
+/**
+ * The address of a ZIP of documents: the given ones, or every document of a
+ * contact under a filter and a search, as the tab shows them. A plain link:
+ * the browser saves the archive as it streams, never holding it in memory.
+ *
+ * @param {{ids?: number[], partnerId?: number, filter?: string, search?: string}} params
+ */
+export function zipUrl({ ids, partnerId, filter = "all", search = "" }) {
+    const params = new URLSearchParams();
+    if (ids) {
+        params.set("ids", ids.join(","));
+    } else {
+        params.set("partner_id", partnerId);
+        if (filter !== "all") {
+            params.set("direction", filter);
+        }
+        if (search) {
+            params.set("search", search);
+        }
+    }
+    return `/contact_documents/zip?${params}`;
 }
 
 /**
