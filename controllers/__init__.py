@@ -1,4 +1,4 @@
 from . import main
-from . import webhook
 from . import upload_session
+from . import webhook
 from . import zip_download

@@ -11,7 +11,11 @@ from odoo.fields import Domain
 from odoo.tools import SQL, format_list, human_size
 
 from ..tools.file_types import (
-    ACCEPTED_EXTENSIONS, MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES, RefusedFile, check_upload,
+    ACCEPTED_EXTENSIONS,
+    MAX_UPLOAD_SIZE,
+    PREVIEWABLE_MIMETYPES,
+    RefusedFile,
+    check_upload,
 )
 from ..tools.zip_stream import unique_names
 

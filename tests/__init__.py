@@ -1,17 +1,15 @@
-from . import (
-    test_access,
-    test_audit,
-    test_channel_settings,
-    test_chunked_upload,
-    test_content_search,
-    test_download,
-    test_email_sync,
-    test_file_types,
-    test_media_fetch,
-    test_ui,
-    test_upload,
-    test_webhook_events,
-    test_webhook_meta,
-    test_webhook_twilio,
-    test_zip_download,
-)
+from . import test_access
+from . import test_audit
+from . import test_channel_settings
+from . import test_chunked_upload
+from . import test_content_search
+from . import test_download
+from . import test_email_sync
+from . import test_file_types
+from . import test_media_fetch
+from . import test_ui
+from . import test_upload
+from . import test_webhook_events
+from . import test_webhook_meta
+from . import test_webhook_twilio
+from . import test_zip_download

@@ -1,5 +1,5 @@
-from . import file_types
 from . import channel_message
+from . import file_types
 from . import meta
 from . import safe_fetch
 from . import twilio
