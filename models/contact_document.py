@@ -220,8 +220,9 @@ class ContactDocument(models.Model):
 
         :param partners: res.partner recordset
         :param files: list of dicts with ``name``, the content as ``raw`` (bytes),
-            ``stream`` (seekable binary file, copied in chunks) or ``attachment``
-            (an ir.attachment whose stored file is shared), and optionally
+            ``stream`` (seekable binary file, copied in chunks), ``path`` with its
+            SHA-1 ``checksum`` (a file on the filestore's file system, moved into
+            it) or ``attachment`` (an ir.attachment whose stored file is shared), and optionally
             ``mimetype`` and ``index`` (position in the source message)
         :param message: the mail.message the files came with, if any
         :param external_message_id: identifier of the message on its channel;
@@ -309,7 +310,8 @@ class ContactDocument(models.Model):
         """One attachment per file, in order, created in one batch.
 
         A file given as an existing ``attachment`` shares its stored content
-        instead of being read and written again; a ``stream`` is copied in chunks.
+        instead of being read and written again; a ``stream`` is copied in
+        chunks; a ``path`` is moved.
         """
         Attachment = self.env['ir.attachment'].sudo()
         values_list = []
@@ -323,13 +325,15 @@ class ContactDocument(models.Model):
                 values['raw'] = b'' if file['attachment'].store_fname else file['attachment'].raw
             values_list.append(values)
         batch = iter(Attachment.create([
-            values for file, values in zip(files, values_list) if 'stream' not in file
+            values for file, values in zip(files, values_list) if 'stream' not in file and 'path' not in file
         ]))
         attachments = Attachment.browse()
         for file, values in zip(files, values_list):
             if 'stream' in file:
                 file['stream'].seek(0)
                 attachments |= Attachment._create_from_stream(file['stream'], values)
+            elif 'path' in file:
+                attachments |= Attachment._create_from_file(file['path'], file['checksum'], values)
             else:
                 attachments |= next(batch)
         attachments._share_stored_content([file.get('attachment') for file in files])

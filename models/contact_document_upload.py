@@ -209,7 +209,11 @@ class ContactDocumentUpload(models.Model):
         Document = user_env['contact.document']
         Document.check_access('create')
         path = self._temp_path()
-        if os.path.getsize(path) != self.file_size or self._compute_sha256(path) != self.sha256:
+        if not os.path.isfile(path):
+            self._discard('failed')
+            raise UserError(_("The upload of %(name)s was lost: upload it again.", name=self.file_name))
+        sha256, sha1 = self._compute_digests(path)
+        if os.path.getsize(path) != self.file_size or sha256 != self.sha256:
             self._discard('failed')
             raise UserError(_(
                 "%(name)s arrived damaged (its size or checksum differs from the original): upload it again.",
@@ -220,10 +224,12 @@ class ContactDocumentUpload(models.Model):
             except RefusedFile as refusal:
                 self._discard('failed')
                 raise UserError(Document._refusal_message(self.file_name, refusal.args[0])) from None
-            document = Document._file_documents(
-                partner, [{'name': self.file_name, 'stream': stream, 'mimetype': mimetype}],
-                direction='internal', channel='upload',
-            )
+        # The assembled file is moved into the filestore, not copied: a 250 MB
+        # file is then written once, chunk by chunk, and read once, here.
+        document = Document._file_documents(
+            partner, [{'name': self.file_name, 'path': path, 'checksum': sha1, 'mimetype': mimetype}],
+            direction='internal', channel='upload',
+        )
         self.document_id = document
         self._discard('done')
         return document
@@ -292,9 +298,11 @@ class ContactDocumentUpload(models.Model):
         return os.path.join(self._uploads_dir(), self.temp_name)
 
     @api.model
-    def _compute_sha256(self, path):
-        sha256 = hashlib.sha256()
+    def _compute_digests(self, path):
+        """SHA-256 (what the client announced) and SHA-1 (the filestore's name) of a file, in one read."""
+        sha256, sha1 = hashlib.sha256(), hashlib.sha1()
         with open(path, 'rb') as stream:
             while block := stream.read(HASH_BLOCK_SIZE):
                 sha256.update(block)
-        return sha256.hexdigest()
+                sha1.update(block)
+        return sha256.hexdigest(), sha1.hexdigest()

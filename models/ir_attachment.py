@@ -1,5 +1,6 @@
 import hashlib
 import os
+import shutil
 import tempfile
 
 from odoo import api, models
@@ -26,7 +27,30 @@ class IrAttachment(models.Model):
         """
         if self._storage() == 'db':
             return self.create({**values, 'raw': stream.read()})
-        fname, size, checksum = self._copy_stream_to_filestore(stream)
+        return self._create_from_stored_file(*self._copy_stream_to_filestore(stream), values)
+
+    @api.model
+    def _create_from_file(self, path, checksum, values):
+        """Create an attachment whose content is the file at ``path``, moved rather than copied.
+
+        The file is renamed into the filestore under its checksum, as Odoo
+        names stored files; ``path`` no longer exists afterwards.
+
+        :param path: a file on the filestore's file system
+        :param checksum: the SHA-1 of the file, already computed by the caller
+        :param values: ir.attachment values, with ``mimetype``
+        """
+        size = os.path.getsize(path)
+        if self._storage() == 'db':
+            with open(path, 'rb') as stream:
+                attachment = self.create({**values, 'raw': stream.read()})
+            os.unlink(path)
+            return attachment
+        fname = self._move_into_filestore(path, checksum)
+        return self._create_from_stored_file(fname, size, checksum, values)
+
+    @api.model
+    def _create_from_stored_file(self, fname, size, checksum, values):
         attachment = self.create({**values, 'raw': b''})
         # ir.attachment.create/write drop these fields: they are normally derived from raw.
         self.env.cr.execute(SQL(
@@ -43,14 +67,20 @@ class IrAttachment(models.Model):
         creating the attachment from the same bytes would do, without reading
         and hashing them again. ``sources`` lists one attachment (or None) per record.
         """
-        pairs = [(attachment.id, source) for attachment, source in zip(self, sources) if source and source.store_fname]
-        for attachment_id, source in pairs:
-            self.env.cr.execute(SQL(
-                "UPDATE ir_attachment SET store_fname = %s, checksum = %s, file_size = %s, db_datas = NULL WHERE id = %s",
-                source.store_fname, source.checksum, source.file_size, attachment_id,
-            ))
-        if pairs:
-            self.invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
+        pairs = [(attachment.id, source.id) for attachment, source in zip(self, sources) if source and source.store_fname]
+        if not pairs:
+            return
+        targets, origins = zip(*pairs)
+        self.flush_model(['store_fname', 'checksum', 'file_size'])
+        self.env.cr.execute(SQL("""
+            UPDATE ir_attachment target
+               SET store_fname = origin.store_fname, checksum = origin.checksum,
+                   file_size = origin.file_size, db_datas = NULL
+              FROM unnest(%s::int[], %s::int[]) AS pair(target_id, origin_id)
+              JOIN ir_attachment origin ON origin.id = pair.origin_id
+             WHERE target.id = pair.target_id
+        """, list(targets), list(origins)))
+        self.browse(targets).invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
 
     @api.model
     def _copy_stream_to_filestore(self, stream):
@@ -68,13 +98,44 @@ class IrAttachment(models.Model):
                 os.unlink(tmp.name)
                 raise
         checksum = sha1.hexdigest()
+        try:
+            fname = self._place_in_filestore(checksum, lambda full_path: os.replace(tmp.name, full_path))
+        finally:
+            if os.path.exists(tmp.name):
+                os.unlink(tmp.name)
+        return fname, size, checksum
+
+    @api.model
+    def _move_into_filestore(self, path, checksum):
+        def move(full_path):
+            try:
+                os.replace(path, full_path)
+            except OSError:
+                # Another file system: copy, then remove the original.
+                with open(path, 'rb') as source, tempfile.NamedTemporaryFile(
+                        dir=os.path.dirname(full_path), prefix='.incoming-', delete=False) as tmp:
+                    shutil.copyfileobj(source, tmp, STREAM_CHUNK_SIZE)
+                os.replace(tmp.name, full_path)
+
+        try:
+            return self._place_in_filestore(checksum, move)
+        finally:
+            if os.path.exists(path):
+                # The same content was stored already.
+                os.unlink(path)
+
+    @api.model
+    def _place_in_filestore(self, checksum, place):
+        """Store a content under the checksum-named path Odoo uses, unless it is there already.
+
+        :param place: callable putting the content at the full path it is given
+        :return: the attachment's ``store_fname``
+        """
         fname = f'{checksum[:2]}/{checksum}'
         full_path = self._full_path(fname)
-        if os.path.isfile(full_path):
-            os.unlink(tmp.name)
-        else:
+        if not os.path.isfile(full_path):
             os.makedirs(os.path.dirname(full_path), exist_ok=True)
             # If this transaction rolls back, the garbage collector removes the orphan file.
             self._mark_for_gc(fname)
-            os.replace(tmp.name, full_path)
-        return fname, size, checksum
+            place(full_path)
+        return fname

@@ -111,6 +111,38 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
         self.assertFalse(os.path.exists(temp_path), "the temporary file is removed once filed")
         self.assertEqual(self.status(token).status_code, 404, "a finished session cannot be reused")
 
+    def upload_whole(self, name):
+        token = self.open_session(name=name).json()['token']
+        for index, chunk in enumerate(chunks_of(CONTENT)):
+            self.put_chunk(token, index, chunk)
+        return self.finish(token)
+
+    def test_same_file_uploaded_twice_is_stored_once_and_both_stay_readable(self):
+        self.assertEqual(self.upload_whole('first.pdf').status_code, 200)
+        self.assertEqual(self.upload_whole('second.pdf').status_code, 200)
+
+        first, second = self.documents().sorted('id')
+        self.assertEqual((first.name, second.name), ('first.pdf', 'second.pdf'))
+        self.assertEqual(first.attachment_id.store_fname, second.attachment_id.store_fname,
+                         "the filestore keeps one file per content, as for any Odoo attachment")
+        self.assertEqual(first.attachment_id.checksum, hashlib.sha1(CONTENT).hexdigest())
+        self.assertEqual((first.attachment_id.raw, second.attachment_id.raw), (CONTENT, CONTENT))
+        second.with_user(self.manager).unlink()
+        self.assertEqual(first.attachment_id.raw, CONTENT, "deleting one keeps the other's content")
+
+    def test_session_whose_file_was_lost_is_refused_clearly(self):
+        token = self.open_session().json()['token']
+        for index, chunk in enumerate(chunks_of(CONTENT)):
+            self.put_chunk(token, index, chunk)
+        os.unlink(self.upload_session(token)._temp_path())
+
+        response = self.finish(token)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn('upload it again', response.json()['error'])
+        self.assertFalse(self.documents())
+        self.assertEqual(self.upload_session(token).state, 'failed',
+                         "opening the same file again starts afresh instead of resuming a broken session")
+
     def test_owner_resumes_after_reconnecting(self):
         chunks = chunks_of(CONTENT)
         token = self.open_session().json()['token']
