@@ -3,6 +3,7 @@ from . import test_audit
 from . import test_channel_settings
 from . import test_chunked_upload
 from . import test_content_search
+from . import test_documents_tab_search
 from . import test_download
 from . import test_email_sync
 from . import test_file_types
