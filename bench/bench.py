@@ -188,13 +188,13 @@ def bench_tab(args, server, session):
 
 
 def search_plan(args, partner_id):
-    """The ORM's own query for the tab's search, explained by PostgreSQL."""
+    """The tab's own query for a search (page and counts), explained by PostgreSQL."""
     script = f"""
 from odoo.tools import SQL
 Document = env['contact.document'].with_user(env.ref('base.user_admin'))
 domain = Document._tab_domain(env['res.partner'].browse({partner_id}), 'ent 1234')
-query = Document._search(domain, limit=40, order=Document._order)
-env.cr.execute(SQL('EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) %s', query.select()))
+query = Document._searched_tab_query(domain, None, 0, 40)
+env.cr.execute(SQL('EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) %s', query))
 print('PLAN-BEGIN')
 print('\\n'.join(row[0] for row in env.cr.fetchall()))
 print('PLAN-END')
@@ -321,8 +321,131 @@ def bench_upload_download(args, server, session, partner):
     record('Download with Range', '206', f'{ranged.status_code}, {len(ranged.content)} bytes',
            passed=ranged.status_code == 206 and len(ranged.content) == 1024)
     sink.shutdown()
-    os.unlink(big)
     os.unlink(stock_file)
+    return big, loopback
+
+
+# ----------------------------------------------------------------------
+# Large files: chunked upload through a reverse proxy, ZIP download
+# ----------------------------------------------------------------------
+
+NGINX_CONF = """
+daemon off;
+master_process off;
+pid {tmp}/nginx.pid;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 16m;
+        proxy_read_timeout 600s;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header Host $http_host;
+        }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    """Debian's nginx in front of Odoo on loopback, limited to 16 MB per request, as many proxies are."""
+
+    def __init__(self, args, upstream_port):
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        conf = os.path.join(args.tmp, 'nginx.conf')
+        with open(conf, 'w') as file:
+            file.write(NGINX_CONF.format(tmp=args.tmp, port=self.port, upstream=upstream_port))
+        self.process = subprocess.Popen(
+            ['nginx', '-p', args.tmp, '-e', os.path.join(args.tmp, 'nginx-error.log'), '-c', conf],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                requests.get(f'{self.url}/web/login', timeout=5)
+                return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError('nginx did not start, see nginx-error.log in the benchmark folder')
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def chunked_upload(session, base_url, path, partner_id, sha256):
+    """Upload ``path`` as the Add Documents modal does: open a session, PUT each chunk, finish."""
+    size = os.path.getsize(path)
+    sessions_url = f'{base_url}/contact_documents/upload/session'
+    opened = session.post(sessions_url, data={
+        'partner_id': partner_id, 'name': os.path.basename(path), 'size': size, 'sha256': sha256,
+        'csrf_token': session.csrf}, timeout=60)
+    opened.raise_for_status()
+    status = opened.json()
+    with open(path, 'rb') as file:
+        for index in range(status['chunk_count']):
+            chunk = file.read(status['chunk_size'])
+            response = session.put(f"{sessions_url}/{status['token']}/chunk/{index}",
+                                   data={'csrf_token': session.csrf}, files={'chunk': ('blob', chunk)}, timeout=120)
+            response.raise_for_status()
+    finished = session.post(f"{sessions_url}/{status['token']}/finish", data={'csrf_token': session.csrf}, timeout=600)
+    finished.raise_for_status()
+    return status['chunk_count'], status['chunk_size']
+
+
+def bench_chunked_upload(args, server, session, partner, big, loopback):
+    nginx = Nginx(args, server.port)
+    try:
+        sha256 = hashlib.sha256()
+        with open(big, 'rb') as file:
+            while block := file.read(MB):
+                sha256.update(block)
+        contact = partner['Bench Contact 1000']
+        try:
+            single = timed_upload(session, f'{nginx.url}/contact_documents/upload', big,
+                                  {'partner_id': contact, 'csrf_token': session.csrf}, runs=1)[1].status_code
+        except requests.HTTPError as error:
+            single = error.response.status_code
+        except requests.ConnectionError:
+            single = 'connection closed by the proxy'
+        chunked_upload(session, nginx.url, big, contact, sha256.hexdigest())  # warm up
+        timings = []
+        with PeakMemory(server) as memory:
+            for _run in range(3):
+                start = time.perf_counter()
+                chunks, chunk_size = chunked_upload(session, nginx.url, big, contact, sha256.hexdigest())
+                timings.append(time.perf_counter() - start)
+        elapsed = statistics.median(timings)
+        record('Upload 250 MB in chunks through nginx (client_max_body_size 16m)', 'works behind a 16 MB proxy',
+               f'{elapsed:.2f} s, {chunks} chunks of {chunk_size // MB} MB',
+               f'Odoo peak memory above idle {memory.above_idle / MB:.0f} MB = {memory.above_idle / UPLOAD_SIZE:.2f}x; '
+               f'direct loopback copy {loopback:.2f} s; the same file in one request through the proxy: {single}',
+               passed=single != 200 and memory.above_idle <= 1.5 * UPLOAD_SIZE)
+    finally:
+        nginx.stop()
+
+
+def bench_zip(args, server, session, partner):
+    contact = partner['Bench Contact 100']
+    ids = psql(args, f"SELECT string_agg(id::text, ',') FROM (SELECT id FROM contact_document WHERE partner_id = {contact} "
+                     f"AND file_size = {UPLOAD_SIZE} ORDER BY id LIMIT 4) big")
+    expected = 4 * UPLOAD_SIZE
+    with PeakMemory(server) as memory:
+        start = time.perf_counter()
+        with session.get(f'{server.url}/contact_documents/zip', params={'ids': ids}, stream=True, timeout=600) as response:
+            response.raise_for_status()
+            size = sum(len(chunk) for chunk in response.iter_content(MB))
+        elapsed = time.perf_counter() - start
+    record('ZIP download of 1 GB (4 documents of 250 MB)', 'streamed: memory flat',
+           f'{memory.above_idle / MB:.1f} MB above idle', f'{size / MB:.0f} MB archive in {elapsed:.1f} s',
+           passed=size >= expected and memory.above_idle < 50 * MB)
 
 
 # ----------------------------------------------------------------------
@@ -441,6 +564,8 @@ def bench_webhooks(args):
 EMAIL_SCRIPT = r"""
 import statistics, time
 from email.message import EmailMessage
+# Odoo's loop protection bounces a sender's 21st email within two hours: not what is measured here.
+env['ir.config_parameter'].set_param('mail.gateway.loop.threshold', 1000000)
 partner = env['res.partner'].create({'name': 'Bench Mail Sender', 'email': 'sender@bench.example.com'})
 files = [(f'file{i}.pdf', b'%PDF-1.4\n' + bytes(range(256)) * (200 * (i + 1)), 'application/pdf') for i in range(5)]
 def email(index):
@@ -459,27 +584,33 @@ for index in range(RUNS + 3):
     env.flush_all()
     if index >= 3:
         timings.append((time.perf_counter() - start) * 1000)
-print('MEDIAN-MS', statistics.median(timings))
+print('TIMINGS-MS', ' '.join(f'{timing:.3f}' for timing in timings))
 print('DOCUMENTS', env['contact.document'].search_count([('partner_id', '=', partner.id)]) if 'contact.document' in env else 0)
 env.cr.rollback()
 """
 
 
-def email_median(args, db, addons_path):
+def email_timings(args, db, addons_path):
     output = subprocess.run(
         [args.python, '-m', 'odoo', 'shell', '-d', db, '--addons-path', addons_path, '--data-dir', args.data_dir,
          '--no-http', '--log-level', 'warn'],
         input=EMAIL_SCRIPT.replace('RUNS', str(args.email_runs)), capture_output=True, text=True, timeout=600).stdout
-    return float(re.search(r'MEDIAN-MS (\S+)', output).group(1)), int(re.search(r'DOCUMENTS (\d+)', output).group(1))
+    timings = [float(value) for value in re.search(r'TIMINGS-MS (.*)', output).group(1).split()]
+    return timings, int(re.search(r'DOCUMENTS (\d+)', output).group(1))
 
 
 def bench_email(args):
-    with_addon, documents = email_median(args, args.db, args.addons_path)
-    stock, _none = email_median(args, args.stock_db, args.stock_addons_path)
-    ratio = with_addon / stock
+    # Rounds alternate between the two databases, so that both see the same machine.
+    with_addon, stock = [], []
+    for _round in range(args.email_rounds):
+        timings, documents = email_timings(args, args.db, args.addons_path)
+        with_addon += timings
+        stock += email_timings(args, args.stock_db, args.stock_addons_path)[0]
+    ours, theirs = statistics.median(with_addon), statistics.median(stock)
+    ratio = ours / theirs
     record('Email sync overhead: message_process, 5 attachments', 'ratio <= 1.15',
-           f'{with_addon:.1f} ms with the addon ({documents // (args.email_runs + 3)} documents each)',
-           f'{stock:.1f} ms without: {ratio:.2f}x', passed=ratio <= 1.15)
+           f'{ours:.1f} ms with the addon ({documents // (args.email_runs + 3)} documents each)',
+           f'{theirs:.1f} ms without: {ratio:.2f}x', passed=ratio <= 1.15)
 
 
 def main():
@@ -488,7 +619,8 @@ def main():
         parser.add_argument(f'--{name.replace("_", "-")}', required=True)
     parser.add_argument('--webhook-requests', type=int, default=200)
     parser.add_argument('--webhook-timeout', type=int, default=240)
-    parser.add_argument('--email-runs', type=int, default=15)
+    parser.add_argument('--email-runs', type=int, default=30)
+    parser.add_argument('--email-rounds', type=int, default=3)
     parser.add_argument('--output', required=True)
     parser.add_argument('--seed', required=True)
     args = parser.parse_args()
@@ -506,7 +638,11 @@ def main():
         print('Documents tab...', flush=True)
         partner = bench_tab(args, server, session)
         print('Upload and download...', flush=True)
-        bench_upload_download(args, server, session, partner)
+        big, loopback = bench_upload_download(args, server, session, partner)
+        print('Chunked upload through nginx, ZIP download...', flush=True)
+        bench_chunked_upload(args, server, session, partner, big, loopback)
+        bench_zip(args, server, session, partner)
+        os.unlink(big)
     finally:
         server.stop()
     plan = search_plan(args, partner['Bench Contact 20000'])
@@ -517,7 +653,7 @@ def main():
         f'Measured {time.strftime("%Y-%m-%d")} on {args.machine}.', '',
         '| figure | target | measured | baseline / ratio | target |', '|---|---|---|---|---|',
         *(f'| {figure} | {target} | {measured} | {ratio} | {verdict} |' for figure, target, measured, ratio, verdict in RESULTS),
-        '', 'Query plan of the search (ORM query, `EXPLAIN (ANALYZE, BUFFERS)`):', '', '```', plan, '```',
+        '', 'Query plan of the search (the tab\'s query: counts and first page, `EXPLAIN (ANALYZE, BUFFERS)`):', '', '```', plan, '```',
     ]
     report = '\n'.join(lines)
     print('\n' + report)

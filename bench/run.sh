@@ -7,6 +7,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/_odoo_env.sh"
 "$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$ADDON_ROOT/tests/requirements.txt" \
     || die "could not install the benchmark requirements"
 
+if ! command -v nginx >/dev/null 2>&1; then
+    echo "Installing nginx, the reverse proxy of the chunked upload figure..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light || \
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx; } >/dev/null \
+        || die "nginx is needed for the chunked upload figure and could not be installed."
+fi
+
 DB="contact_documents_bench_$$"
 STOCK_DB="contact_documents_bench_stock_$$"
 WORK=$(mktemp -d -t contact_documents_bench.XXXXXX)
