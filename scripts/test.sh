@@ -33,7 +33,7 @@ trap cleanup EXIT
 
 set +e
 "$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" -d "$DB" --data-dir "$DATA_DIR" \
-    -i contact_documents,attachment_indexation --test-tags "$TEST_TAGS" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
+    -i contact_documents,attachment_indexation,sms_twilio --test-tags "$TEST_TAGS" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
     --log-level test 2>&1 | tee "$LOG"
 ODOO_RC=${PIPESTATUS[0]}
 set -e

@@ -88,6 +88,25 @@ class TestWebhookTwilio(ChannelSyncCommon, HttpCase):
             (self.media_url('/media/photo.png'), 'image/png')]), AccountSid='AC' + 'f' * 32)
         self.assert_refused(self.post_twilio(params), 403, params['MessageSid'])
 
+    def test_account_configured_in_sms_twilio_is_used_when_the_addon_has_none(self):
+        # The test command installs Odoo's sms_twilio: its fields must be here.
+        self.assertIn('sms_twilio_account_sid', self.company._fields)
+        sms_sid, sms_token = 'AC' + 'ab' * 16, 'token-stored-by-sms-twilio'
+        self.company.write({
+            'contact_documents_twilio_account_sid': False, 'contact_documents_twilio_auth_token': False,
+            'sms_twilio_account_sid': sms_sid, 'sms_twilio_auth_token': sms_token,
+        })
+        params = dict(self.twilio_params(message_sid='MMsmstwilio000000000000000000000001', media=[
+            (self.media_url('/media/photo.png'), 'image/png')]), AccountSid=sms_sid)
+
+        self.assert_refused(self.post_twilio(params), 403, params['MessageSid'])  # signed with the old token
+        response = self.post_twilio(params, signature=self.twilio_signature(params, token=sms_token))
+        self.assertEqual(response.status_code, 200, response.text)
+        self.run_media_cron()
+        self.assertEqual(self.documents_of(self.sms_contact).name, 'photo.png')
+        credentials = base64.b64encode(f'{sms_sid}:{sms_token}'.encode()).decode()
+        self.assertEqual(self.media_server.requests_to('/media/photo.png')[-1].get('Authorization'), f'Basic {credentials}')
+
     def test_malformed_form_bodies_are_refused(self):
         message_sid = 'MMmalformed000000000000000000000001'
         with self.subTest("no MessageSid"):
