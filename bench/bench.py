@@ -651,7 +651,7 @@ def main():
 
     lines = [
         f'Measured {time.strftime("%Y-%m-%d")} on {args.machine}.', '',
-        '| figure | target | measured | baseline / ratio | target |', '|---|---|---|---|---|',
+        '| figure | target | measured | baseline / ratio | result |', '|---|---|---|---|---|',
         *(f'| {figure} | {target} | {measured} | {ratio} | {verdict} |' for figure, target, measured, ratio, verdict in RESULTS),
         '', 'Query plan of the search (the tab\'s query: counts and first page, `EXPLAIN (ANALYZE, BUFFERS)`):', '', '```', plan, '```',
     ]
