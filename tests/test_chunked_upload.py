@@ -57,6 +57,10 @@ class ChunkedUploadCommon(ContactDocumentsCommon):
             f'{SESSION_ROUTE}/{token}/chunk/{index}', method='PUT', files={'chunk': ('blob', data)},
             data={'csrf_token': self.csrf_token()} if csrf else None)
 
+    def put_all_chunks(self, token, content=CONTENT):
+        for index, chunk in enumerate(chunks_of(content)):
+            self.put_chunk(token, index, chunk)
+
     def status(self, token):
         return self.url_open(f'{SESSION_ROUTE}/{token}')
 
@@ -113,8 +117,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
 
     def upload_whole(self, name):
         token = self.open_session(name=name).json()['token']
-        for index, chunk in enumerate(chunks_of(CONTENT)):
-            self.put_chunk(token, index, chunk)
+        self.put_all_chunks(token)
         return self.finish(token)
 
     def test_same_file_uploaded_twice_is_stored_once_and_both_stay_readable(self):
@@ -132,8 +135,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
 
     def test_session_whose_file_was_lost_is_refused_clearly(self):
         token = self.open_session().json()['token']
-        for index, chunk in enumerate(chunks_of(CONTENT)):
-            self.put_chunk(token, index, chunk)
+        self.put_all_chunks(token)
         os.unlink(self.upload_session(token)._temp_path())
 
         response = self.finish(token)
@@ -163,8 +165,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
     def test_wrong_checksum_files_nothing_and_removes_the_data(self):
         token = self.open_session(checksum=sha256(b'another file')).json()['token']
         temp_path = self.upload_session(token)._temp_path()
-        for index, chunk in enumerate(chunks_of(CONTENT)):
-            self.put_chunk(token, index, chunk)
+        self.put_all_chunks(token)
 
         response = self.finish(token)
         self.assertEqual(response.status_code, 400)
@@ -177,8 +178,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
     def test_only_the_owner_can_use_the_session(self):
         chunks = chunks_of(CONTENT)
         token = self.open_session().json()['token']
-        for index, chunk in enumerate(chunks):
-            self.put_chunk(token, index, chunk)
+        self.put_all_chunks(token)
 
         self.authenticate('cd_manager', 'cd_manager')
         self.assertEqual(self.finish(token).status_code, 404)
@@ -207,8 +207,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
     def test_content_is_sniffed_when_finishing(self):
         png = make_image('PNG', size=(300, 300))
         token = self.open_session(name='scan.pdf', content=png).json()['token']
-        for index, chunk in enumerate(chunks_of(png)):
-            self.put_chunk(token, index, chunk)
+        self.put_all_chunks(token, png)
         response = self.finish(token)
         self.assertEqual(response.status_code, 400)
         self.assertIn('does not match its extension', response.json()['error'])

@@ -12,6 +12,7 @@ from odoo.modules.module import get_module_path
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser
 
+from .common import make_pdf
 from odoo.addons.web.tests.test_js import unit_test_error_checker
 
 _logger = logging.getLogger(__name__)
@@ -27,29 +28,6 @@ def make_png(size=(320, 200)):
     buffer = io.BytesIO()
     image.save(buffer, format='PNG', optimize=True)
     return buffer.getvalue()
-
-
-def make_pdf(text):
-    """A small but complete PDF (with its cross-reference table) that PDF.js renders."""
-    stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
-    objects = [
-        b'<< /Type /Catalog /Pages 2 0 R >>',
-        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-        (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
-         b' /Resources << /Font << /F1 5 0 R >> >> >>'),
-        b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
-        b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    ]
-    pdf = bytearray(b'%PDF-1.4\n')
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(pdf))
-        pdf += b'%d 0 obj\n%s\nendobj\n' % (number, body)
-    xref = len(pdf)
-    pdf += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objects) + 1)
-    pdf += b''.join(b'%010d 00000 n \n' % offset for offset in offsets)
-    pdf += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objects) + 1, xref)
-    return bytes(pdf)
 
 
 class ScreenshotsMixin:
