@@ -1,6 +1,5 @@
 import hashlib
 import os
-import shutil
 import tempfile
 
 from odoo import api, models
@@ -98,30 +97,15 @@ class IrAttachment(models.Model):
                 os.unlink(tmp.name)
                 raise
         checksum = sha1.hexdigest()
-        try:
-            fname = self._place_in_filestore(checksum, lambda full_path: os.replace(tmp.name, full_path))
-        finally:
-            if os.path.exists(tmp.name):
-                os.unlink(tmp.name)
-        return fname, size, checksum
+        return self._move_into_filestore(tmp.name, checksum), size, checksum
 
     @api.model
     def _move_into_filestore(self, path, checksum):
-        def move(full_path):
-            try:
-                os.replace(path, full_path)
-            except OSError:
-                # Another file system: copy, then remove the original.
-                with open(path, 'rb') as source, tempfile.NamedTemporaryFile(
-                        dir=os.path.dirname(full_path), prefix='.incoming-', delete=False) as tmp:
-                    shutil.copyfileobj(source, tmp, STREAM_CHUNK_SIZE)
-                os.replace(tmp.name, full_path)
-
+        """Rename ``path`` (on the filestore's file system) to the file of ``checksum``, or drop it if stored already."""
         try:
-            return self._place_in_filestore(checksum, move)
+            return self._place_in_filestore(checksum, lambda full_path: os.replace(path, full_path))
         finally:
             if os.path.exists(path):
-                # The same content was stored already.
                 os.unlink(path)
 
     @api.model
