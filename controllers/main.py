@@ -1,7 +1,7 @@
 import logging
 
 from odoo import _
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import Controller, request, route
 
 from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES
@@ -60,8 +60,11 @@ class ContactDocumentController(Controller):
         return document
 
     def _stream(self, document, as_attachment):
-        stream = request.env['ir.binary']._get_stream_from(
-            document.sudo().attachment_id, 'raw', filename=document.name)
+        try:
+            attachment = document._stored_file()
+        except MissingError:
+            raise request.not_found() from None
+        stream = request.env['ir.binary']._get_stream_from(attachment, 'raw', filename=document.name)
         if document.mimetype not in PREVIEWABLE_MIMETYPES:
             # A synced email may carry HTML or SVG: never let the browser render it.
             stream.mimetype = 'application/octet-stream'

@@ -46,7 +46,7 @@ class ContactDocumentUploadController(Controller):
     def put_chunk(self, token, index, **kwargs):
         """Write the posted ``chunk`` file as chunk ``index``; sending a chunk twice is harmless."""
         def write():
-            upload = request.env['contact.document.upload']._get_session(token)
+            upload = request.env['contact.document.upload']._get_session(token, lock=True)
             upload._write_chunk(index, chunk.stream)
             return {'index': index, 'received_size': upload.received_size}
 
@@ -62,7 +62,7 @@ class ContactDocumentUploadController(Controller):
     def finish_session(self, token, **kwargs):
         """Check the assembled file and file it; only the user who opened the session can."""
         def finish():
-            document = request.env['contact.document.upload']._get_session(token)._finish()
+            document = request.env['contact.document.upload']._finish_session(token)
             return {'document': document.read(['name', 'mimetype', 'file_size', 'direction', 'channel'])[0]}
         return self._answer(finish)
 
@@ -70,7 +70,7 @@ class ContactDocumentUploadController(Controller):
     def cancel_session(self, token, **kwargs):
         """Abandon the upload now rather than leaving it to the daily cleanup."""
         def cancel():
-            request.env['contact.document.upload']._get_session(token)._discard('failed')
+            request.env['contact.document.upload']._get_session(token, lock=True)._discard('failed')
             return {'state': 'failed'}
         return self._answer(cancel)
 

@@ -6,7 +6,7 @@ import re
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_list, human_size
 
@@ -17,6 +17,7 @@ from ..tools.file_types import (
     RefusedFile,
     check_upload,
 )
+from ..tools.file_names import clean_file_name
 from ..tools.zip_stream import unique_names
 
 _logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ _logger = logging.getLogger(__name__)
 TAB_PAGE_SIZE = 40
 TAB_FIELDS = [
     'name', 'partner_id', 'mimetype', 'file_size', 'direction', 'channel',
-    'create_date', 'create_uid', 'is_previewable', 'attachment_id',
+    'create_date', 'create_uid', 'is_previewable', 'attachment_id', 'active', 'trashed_date', 'trashed_uid',
 ]
 OUTGOING_MESSAGE_TYPES = ('comment', 'email_outgoing', 'auto_comment')
 # Images embedded in a message body (signatures, logos) are rewritten by
@@ -40,6 +41,12 @@ INDEXABLE_MIMETYPES = frozenset({
 MAX_INDEXED_FILE_SIZE = 64 * 1024 * 1024
 MAX_CONTENT_TEXT_LENGTH = 500_000
 CONTENT_INDEX_BATCH_SIZE = 20
+TRASH_DAYS_PARAM = 'contact_documents.trash_days'
+DEFAULT_TRASH_DAYS = 30
+MANAGER_GROUP = 'contact_documents.group_contact_documents_manager'
+# What a user may change on a document: everything else is set by the product
+# when it files the document (origin, file, message) and never changes after.
+USER_WRITABLE_FIELDS = frozenset({'name', 'partner_id'})
 
 DIRECTIONS = [('internal', "Internal"), ('sent', "Sent"), ('received', "Received")]
 CHANNELS = [
@@ -65,13 +72,19 @@ class ContactDocument(models.Model):
     _rec_names_search = ['name']
 
     name = fields.Char(required=True, index='trigram')
+    # Restrict, not cascade: a contact is only deleted through res.partner.unlink,
+    # which first deletes its documents with an audit line or refuses.
     partner_id = fields.Many2one(
-        'res.partner', string="Contact", required=True, index=True, ondelete='cascade')
+        'res.partner', string="Contact", required=True, index=True, ondelete='restrict')
     commercial_partner_id = fields.Many2one(
         related='partner_id.commercial_partner_id', string="Commercial Entity", store=True, index=True)
     company_id = fields.Many2one(related='partner_id.company_id', store=True, index='btree_not_null')
     attachment_id = fields.Many2one(
-        'ir.attachment', string="File", required=True, ondelete='cascade', index=True)
+        'ir.attachment', string="File", required=True, ondelete='restrict', index=True)
+    # The trash: a deleted document stays recoverable until it is purged.
+    active = fields.Boolean(default=True, readonly=True)
+    trashed_date = fields.Datetime("Deleted on", readonly=True, copy=False)
+    trashed_uid = fields.Many2one('res.users', string="Deleted by", readonly=True, copy=False)
     direction = fields.Selection(DIRECTIONS, required=True, default='internal', index=True)
     channel = fields.Selection(CHANNELS, required=True, default='upload')
     mimetype = fields.Char(related='attachment_id.mimetype', store=True)
@@ -99,6 +112,7 @@ class ContactDocument(models.Model):
     _partner_date_idx = models.Index('(partner_id, create_date DESC, id DESC)')
     _commercial_date_idx = models.Index('(commercial_partner_id, create_date DESC, id DESC)')
     _content_index_pending_idx = models.Index('(id) WHERE content_index_pending')
+    _trash_idx = models.Index('(trashed_date) WHERE active IS NOT TRUE')
 
     @api.depends('mimetype')
     def _compute_is_previewable(self):
@@ -120,19 +134,29 @@ class ContactDocument(models.Model):
         )
 
     def _check_access(self, operation):
+        """Reading a document needs reading its contact; changing or deleting it, writing its contact."""
         result = super()._check_access(operation)
         if self.env.su:
             return result
         forbidden = result[0] if result else self.browse()
         remaining = (self - forbidden).sudo()
         partners = remaining.partner_id
-        # Reading a document needs reading its contact; changing one needs no more.
-        hidden_partners = partners - partners.with_env(self.env)._filtered_access('read').sudo()
-        if not hidden_partners:
+        partner_operation = 'read' if operation == 'read' else 'write'
+        denied_partners = partners - partners.with_env(self.env)._filtered_access(partner_operation).sudo()
+        if not denied_partners:
             return result
-        forbidden |= remaining.filtered(lambda doc: doc.partner_id in hidden_partners).with_env(self.env)
-        return forbidden, lambda: AccessError(self.env._(
-            "You cannot access these documents because you cannot see their contact."))
+        forbidden |= remaining.filtered(lambda doc: doc.partner_id in denied_partners).with_env(self.env)
+        if operation == 'read':
+            message = self.env._("You cannot access these documents because you cannot see their contact.")
+        else:
+            message = self.env._("You cannot change these documents because you cannot edit their contact.")
+        return forbidden, lambda: AccessError(message)
+
+    @api.model
+    def _check_can_add(self, partner):
+        """Raise AccessError unless the current user may add documents to ``partner``."""
+        if not self.env.su:
+            partner.with_env(self.env).check_access('write')
 
     # ------------------------------------------------------------------
     # CRUD
@@ -140,6 +164,16 @@ class ContactDocument(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        """Only the product's own filing paths create documents, with attachments they just created.
+
+        Creating a document over an existing attachment would hand its bytes
+        (another record's file, another company's contract) to whoever can
+        read the document, and take the file away from its real owner.
+        """
+        if not self.env.su:
+            raise AccessError(self.env._(
+                "Documents are added by uploading files or by syncing messages, not created directly."))
+        self._check_new_attachments(vals_list)
         documents = super().create(vals_list)
         if not documents:
             return documents
@@ -154,12 +188,156 @@ class ContactDocument(models.Model):
         documents._queue_content_index()
         return documents
 
+    @api.model
+    def _check_new_attachments(self, vals_list):
+        """Each document gets a binary attachment created for it and not yet owned by any record."""
+        attachment_ids = [vals.get('attachment_id') for vals in vals_list]
+        attachments = self.env['ir.attachment'].sudo().browse(attachment_ids).exists()
+        owned = attachments.filtered(lambda attachment: (
+            attachment.res_model != self._name or attachment.res_id or attachment.type != 'binary'))
+        if owned or len(attachments) != len(set(attachment_ids)) or len(attachment_ids) != len(set(attachment_ids)):
+            raise AccessError(self.env._("A document can only be filed with a file added for it."))
+
+    def write(self, vals):
+        """Users may rename a document or move it to another contact they can edit, in the same company."""
+        if self.env.su:
+            return super().write(vals)
+        forbidden = set(vals) - USER_WRITABLE_FIELDS
+        if forbidden:
+            raise AccessError(self.env._(
+                "Only the application sets these fields of a document: %(fields)s.",
+                fields=", ".join(sorted(forbidden))))
+        if 'name' in vals:
+            vals['name'] = clean_file_name(vals['name'] or '') or self.env._("Unnamed file")
+        moved = self.browse()
+        if 'partner_id' in vals:
+            moved = self._check_move(self.env['res.partner'].browse(vals['partner_id']))
+        result = super().write(vals)
+        if moved:
+            moved._log_activity('moved')
+        return result
+
+    def _check_move(self, partner):
+        """The documents of ``self`` that move to ``partner``, once the move is allowed."""
+        moved = self.filtered(lambda document: document.partner_id != partner)
+        if not moved:
+            return moved
+        self.check_access('write')
+        partner.check_access('write')
+        if any(document.partner_id.company_id != partner.company_id for document in moved.sudo()):
+            raise UserError(self.env._("Documents can only be moved to a contact of the same company."))
+        return moved
+
     def unlink(self):
+        """Permanently delete documents from the trash; their file goes once nothing else uses it.
+
+        Active documents are moved to the trash first (``action_trash``):
+        deleting is recoverable until the purge.
+        """
         self.check_access('unlink')
+        if not self.env.su and any(self.mapped('active')):
+            raise UserError(self.env._("Move documents to the trash before deleting them for good."))
         self._log_activity('deleted')
         # The ORM deletes the attachments owned by these records with them; the
         # filestore keeps their content while another attachment shares its checksum.
         return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Trash
+    # ------------------------------------------------------------------
+
+    def action_trash(self):
+        """Delete File: move the documents to the trash, where managers can restore them."""
+        self._check_trash_access()
+        documents = self.filtered('active').sudo()
+        documents.write({'active': False, 'trashed_date': fields.Datetime.now(), 'trashed_uid': self.env.uid})
+        documents.with_env(self.env)._log_activity('trashed')
+        return True
+
+    def action_restore(self):
+        """Put documents back from the trash on their contact."""
+        self._check_trash_access()
+        documents = self.filtered(lambda document: not document.active).sudo()
+        documents.write({'active': True, 'trashed_date': False, 'trashed_uid': False})
+        documents.with_env(self.env)._log_activity('restored')
+        return True
+
+    def _check_trash_access(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only Contact Documents managers can delete or restore documents."))
+        self.check_access('unlink')
+
+    @api.model
+    def _trash_retention_days(self):
+        value = self.env['ir.config_parameter'].sudo().get_param(TRASH_DAYS_PARAM)
+        try:
+            return max(int(value), 0) if value else DEFAULT_TRASH_DAYS
+        except ValueError:
+            _logger.warning("Ignoring %s=%r: not a number of days", TRASH_DAYS_PARAM, value)
+            return DEFAULT_TRASH_DAYS
+
+    @api.model
+    def _cron_purge_trash(self):
+        """Delete for good the documents that have been in the trash for longer than the retention."""
+        limit = fields.Datetime.subtract(fields.Datetime.now(), days=self._trash_retention_days())
+        expired = self.sudo().with_context(active_test=False).search(
+            [('active', '=', False), ('trashed_date', '<', limit)])
+        if expired:
+            expired.with_context(contact_documents_audit_note=_("Purged from the trash")).unlink()
+        _logger.info("Purged %s contact documents from the trash", len(expired))
+
+    @api.model
+    def _delete_with_contacts(self, partners):
+        """Delete the documents of contacts being deleted, trash included, each with an audit line.
+
+        Only users who may delete documents may remove them this way;
+        everyone else is told to archive the contact instead.
+        """
+        documents = self.sudo().with_context(active_test=False).search([('partner_id', 'in', partners.ids)])
+        if not documents:
+            return
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise UserError(self.env._(
+                "%(contact)s has documents: only Contact Documents managers can delete it. "
+                "Archive the contact instead.", contact=documents[:1].partner_id.display_name))
+        documents.with_context(contact_documents_audit_note=_("The contact was deleted")).unlink()
+
+    @api.model
+    def _merge_contacts(self, source_partners, destination):
+        """Move the documents of merged contacts to the one they are merged into.
+
+        A document the destination already holds (the same file of the same
+        message, on the same channel) is dropped rather than filed twice; both
+        moves and drops are audited.
+        """
+        Document = self.sudo().with_context(active_test=False)
+        documents = Document.search([('partner_id', 'in', source_partners.ids)], order='id')
+        if not documents:
+            return
+        held = {
+            document._sync_key() for document in Document.search([('partner_id', '=', destination.id)])
+            if document.external_message_id
+        }
+        duplicates = Document.browse()
+        for document in documents:
+            key = document._sync_key()
+            if document.external_message_id and key in held:
+                duplicates |= document
+            else:
+                held.add(key)
+        note = _("Merged into %(contact)s", contact=destination.display_name)
+        if duplicates:
+            duplicates.with_context(contact_documents_audit_note=_(
+                "Already on %(contact)s, which this contact was merged into", contact=destination.display_name,
+            )).unlink()
+        moved = documents - duplicates
+        if moved:
+            moved.write({'partner_id': destination.id})
+            moved.with_context(contact_documents_audit_note=note)._log_activity('moved')
+
+    def _sync_key(self):
+        self.ensure_one()
+        return (self.channel, self.external_message_id, self.attachment_index)
 
     # ------------------------------------------------------------------
     # Actions
@@ -172,29 +350,42 @@ class ContactDocument(models.Model):
 
         A page of documents (optionally one direction, optionally narrowed by
         name) and the count of each filter, computed with one grouped query.
+        ``direction='trash'`` pages the contact's deleted documents instead
+        (managers only); managers also get the count of the trash.
         """
         partner = self.env['res.partner'].browse(partner_id)
         partner.check_access('read')
+        can_delete = self.env.user.has_group(MANAGER_GROUP)
+        in_trash = direction == 'trash'
+        if in_trash and not can_delete:
+            raise AccessError(self.env._("Only Contact Documents managers can see deleted documents."))
         domain = self._tab_domain(partner, search)
+        page_direction, page_limit = (None, 0) if in_trash else (direction, limit)
         if search:
-            direction_counts, documents = self._searched_tab_page(domain, direction, offset, limit)
+            direction_counts, documents = self._searched_tab_page(domain, page_direction, offset, page_limit)
         else:
             direction_counts = self._read_group(domain, ['direction'], ['__count'])
-            if direction:
-                domain &= Domain('direction', '=', direction)
-            documents = self.search_fetch(domain, TAB_FIELDS, offset=offset, limit=limit)
+            if page_direction:
+                domain &= Domain('direction', '=', page_direction)
+            documents = self.search_fetch(domain, TAB_FIELDS, offset=offset, limit=page_limit) if page_limit else self
         counts = dict.fromkeys(('internal', 'sent', 'received'), 0)
         counts.update(direction_counts)
         counts['all'] = sum(counts.values())
+        if can_delete:
+            Trash = self.with_context(active_test=False)
+            trash_domain = self._tab_domain(partner, search) & Domain('active', '=', False)
+            counts['trash'] = Trash.search_count(trash_domain)
+            if in_trash:
+                documents = Trash.search_fetch(trash_domain, TAB_FIELDS, offset=offset, limit=limit)
         return {
             'documents': documents.read(TAB_FIELDS),
             'counts': counts,
-            'can_delete': self.env.user.has_group('contact_documents.group_contact_documents_manager'),
+            'can_delete': can_delete,
             'show_contact': partner.is_company,
             # The Add Documents modal refuses what the server would refuse, before uploading.
             'accepted_extensions': list(ACCEPTED_EXTENSIONS),
             'max_upload_size': MAX_UPLOAD_SIZE,
-            'can_upload': partner.has_access('write') and self.has_access('create'),
+            'can_upload': partner.has_access('write'),
         }
 
     @api.model
@@ -237,6 +428,18 @@ class ContactDocument(models.Model):
             domain &= Domain('name', 'ilike', search) | Domain('content_text', 'ilike', search)
         return domain
 
+    def _stored_file(self):
+        """This document's own attachment, as superuser, once checked to be the file filed with it.
+
+        Callers have checked that the user may read the document; the
+        attachment is read as superuser only because it is the document's own.
+        """
+        self.ensure_one()
+        attachment = self.sudo().attachment_id
+        if attachment.res_model != self._name or attachment.res_id != self.id or attachment.type != 'binary':
+            raise MissingError(self.env._("The file of %(name)s is missing.", name=self.name))
+        return attachment
+
     def action_download(self):
         self.ensure_one()
         return {
@@ -265,7 +468,10 @@ class ContactDocument(models.Model):
         """
         if not partners or not files:
             return self.browse()
-        files = [dict(file, index=file.get('index', position)) for position, file in enumerate(files)]
+        files = [
+            dict(file, name=self._clean_name(file['name']), index=file.get('index', position))
+            for position, file in enumerate(files)
+        ]
         already_filed = self._already_filed(partners, channel, external_message_id)
         to_file = [
             (partner, file) for partner in partners for file in files
@@ -282,6 +488,11 @@ class ContactDocument(models.Model):
             'external_message_id': external_message_id or False,
             'attachment_index': file['index'],
         } for (partner, file), attachment in zip(to_file, attachments)]).with_env(self.env)
+
+    @api.model
+    def _clean_name(self, name):
+        """A name safe to show and to extract: no bidi tricks or control characters, at most 255 characters."""
+        return clean_file_name(name or '') or _("Unnamed file")
 
     @api.model
     def _file_message_attachments(self, message):
@@ -381,8 +592,7 @@ class ContactDocument(models.Model):
         :param uploaded_files: werkzeug FileStorage objects (seekable streams)
         :return: (documents, errors) where errors lists a reason per refused file
         """
-        partner.check_access('write')
-        self.check_access('create')
+        self._check_can_add(partner)
         documents, errors = self.browse(), []
         if not uploaded_files:
             raise UserError(_("Choose at least one file to upload."))
@@ -422,7 +632,7 @@ class ContactDocument(models.Model):
         documents = self.sudo()
         members = []
         for document, name in zip(documents, unique_names(documents.mapped('name')), strict=True):
-            attachment = document.attachment_id
+            attachment = document._stored_file()
             if attachment.store_fname:
                 opener = functools.partial(open, attachment._full_path(attachment.store_fname), 'rb')
             else:
@@ -509,11 +719,14 @@ class ContactDocument(models.Model):
             'document_id': self.id,
             'document_name': self.name,
             'partner_id': self.partner_id.id,
+            'partner_name': self.partner_id.display_name,
+            'company_id': self.company_id.id,
             'channel': self.channel,
             'direction': self.direction,
             'file_size': self.file_size,
             'checksum': self.checksum,
             'user_id': self.env.uid,
+            'note': self.env.context.get('contact_documents_audit_note') or False,
         }
 
     def _audit_chatter_body(self, action):
@@ -528,6 +741,9 @@ class ContactDocument(models.Model):
         )
         title = {
             'filed': _("Documents filed:"),
+            'moved': _("Documents moved here:"),
+            'trashed': _("Documents moved to the trash:"),
+            'restored': _("Documents restored from the trash:"),
             'deleted': _("Documents deleted:"),
             'downloaded': _("Documents downloaded:"),
         }[action]

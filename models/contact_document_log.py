@@ -2,6 +2,15 @@ from odoo import fields, models
 
 from .contact_document import CHANNELS, DIRECTIONS
 
+AUDIT_ACTIONS = [
+    ('filed', "Filed"),
+    ('moved', "Moved"),
+    ('trashed', "Moved to Trash"),
+    ('restored', "Restored"),
+    ('deleted', "Deleted"),
+    ('downloaded', "Downloaded"),
+]
+
 
 class ContactDocumentLog(models.Model):
     """Audit trail of contact documents; kept when the document itself is deleted."""
@@ -10,14 +19,17 @@ class ContactDocumentLog(models.Model):
     _order = 'create_date desc, id desc'
     _rec_name = 'document_name'
 
-    action = fields.Selection(
-        [('filed', "Filed"), ('deleted', "Deleted"), ('downloaded', "Downloaded")], required=True, readonly=True)
+    action = fields.Selection(AUDIT_ACTIONS, required=True, readonly=True)
     document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
     document_name = fields.Char("File Name", required=True, readonly=True)
     partner_id = fields.Many2one('res.partner', string="Contact", ondelete='set null', index=True, readonly=True)
+    # Kept as text: the line must still name the contact once the contact is deleted.
+    partner_name = fields.Char("Contact Name", readonly=True)
+    company_id = fields.Many2one('res.company', string="Company", index=True, readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     direction = fields.Selection(DIRECTIONS, readonly=True)
     file_size = fields.Integer(readonly=True)
     checksum = fields.Char(readonly=True)
     user_id = fields.Many2one('res.users', string="By", required=True, readonly=True)
+    note = fields.Char(readonly=True, help="Why, when the action was not the user's own (contact merged or deleted, purge).")
     create_date = fields.Datetime("Date", readonly=True)

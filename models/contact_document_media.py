@@ -9,6 +9,7 @@ from markupsafe import Markup
 from psycopg2 import IntegrityError
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.mimetypes import get_extension, guess_mimetype
 
@@ -26,6 +27,7 @@ UNKNOWN_MIMETYPES = ('', 'application/octet-stream', 'text/plain')
 # What Meta tells of an attachment: its kind, not its exact type.
 KIND_MIMETYPES = {'image': 'image/*', 'sticker': 'image/*', 'video': 'video/*', 'audio': 'audio/*'}
 PROVIDERS = [('twilio', "Twilio"), ('meta', "Meta"), ('events', "Events webhook")]
+SYNC_CLAIM_TABLE = 'contact_document_sync_claim'
 
 
 class ContactDocumentMedia(models.Model):
@@ -65,13 +67,54 @@ class ContactDocumentMedia(models.Model):
     )
     _due_idx = models.Index("(next_attempt) WHERE state = 'queued'")
 
+    def init(self):
+        super().init()
+        # One row per sender being synced, see _claim_sync_key; not a model: nobody reads it.
+        self.env.cr.execute(SQL("""
+            CREATE TABLE IF NOT EXISTS %s (
+                key varchar PRIMARY KEY,
+                claimed_at timestamp without time zone NOT NULL
+            )
+        """, SQL.identifier(SYNC_CLAIM_TABLE)))
+
+    @api.model
+    def _claim_sync_key(self, key):
+        """Serialize the transactions that sync messages of one sender, retrying the late ones.
+
+        Two deliveries of one message (or two messages of a new sender) racing
+        each other must not both create the contact and file the files. An
+        advisory lock would make the second wait, but its snapshot predates the
+        first one's commit, so it would still not see the contact. Upserting a
+        row per key does better: PostgreSQL answers the second transaction
+        with a serialization failure, and Odoo replays the whole request on a
+        fresh snapshot, which sees what the first one filed.
+        """
+        self.env.cr.execute(SQL("""
+            INSERT INTO %s (key, claimed_at) VALUES (%s, now() AT TIME ZONE 'UTC')
+            ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+        """, SQL.identifier(SYNC_CLAIM_TABLE), key))
+
+    @api.model
+    def _gc_sync_claims(self):
+        self.env.cr.execute(SQL(
+            "DELETE FROM %s WHERE claimed_at < (now() AT TIME ZONE 'UTC') - interval '1 day'",
+            SQL.identifier(SYNC_CLAIM_TABLE),
+        ))
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
 
     def action_retry(self):
-        """Queue failed downloads again, from their first attempt."""
-        failed = self.filtered(lambda media: media.state == 'failed')
+        """Queue failed downloads again, from their first attempt.
+
+        Rows are never written by users (their URL and contact decide what the
+        server fetches and where it files it): only this action changes them.
+        """
+        self.check_access('read')
+        if not self.env.user.has_group('contact_documents.group_contact_documents_manager'):
+            raise AccessError(_("Only Contact Documents managers can retry downloads."))
+        failed = self.sudo().filtered(lambda media: media.state == 'failed')
         failed.write({'state': 'queued', 'attempts': 0, 'next_attempt': fields.Datetime.now(), 'last_error': False})
         if failed:
             self._fetch_cron()._trigger()
@@ -98,11 +141,6 @@ class ContactDocumentMedia(models.Model):
             counts['skipped'] += message.skipped
             if not message.attachments:
                 continue
-            # Two deliveries of one message wait for each other instead of racing.
-            self.env.cr.execute(SQL(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                f'contact_documents:{company.id}:{message.channel}:{message.external_id}',
-            ))
             partner = Identity._find_or_create_partner(company, message)
             if not partner:
                 counts['ignored'] += len(message.attachments)
@@ -202,6 +240,7 @@ class ContactDocumentMedia(models.Model):
     @api.model
     def _cron_fetch_media(self, batch_size=10):
         """Download and file the media whose attempt is due, a batch at a time."""
+        self._gc_sync_claims()
         in_cron = bool(self.env.context.get('cron_id'))
         while media := self._lock_due_media(batch_size):
             for item in media:

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import MissingError, UserError
 
 from ..tools.file_types import (
@@ -31,6 +32,11 @@ SESSION_LIFETIME = timedelta(days=1)
 UPLOADS_FOLDER = '.contact_documents_uploads'
 HASH_BLOCK_SIZE = 1024 * 1024
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
+# Uploads in progress per user: each reserves the disk space it announced.
+MAX_OPEN_SESSIONS_PARAM = 'contact_documents.upload_max_open_sessions'
+DEFAULT_MAX_OPEN_SESSIONS = 20
+MAX_OPEN_BYTES_PARAM = 'contact_documents.upload_max_open_bytes'
+DEFAULT_MAX_OPEN_BYTES = 2 * 1024 * 1024 * 1024
 
 
 class ContactDocumentUpload(models.Model):
@@ -82,8 +88,9 @@ class ContactDocumentUpload(models.Model):
         accepted, an empty or too large file, a contact the user cannot add
         documents to.
         """
-        partner.check_access('write')
-        self.env['contact.document'].check_access('create')
+        Document = self.env['contact.document']
+        Document._check_can_add(partner)
+        file_name = Document._clean_name(file_name)
         sha256 = (sha256 or '').lower()
         if not SHA256_RE.match(sha256):
             raise UserError(_("The upload of %(name)s announced no valid SHA-256 checksum.", name=file_name))
@@ -103,6 +110,7 @@ class ContactDocumentUpload(models.Model):
         ], limit=1)
         if upload and os.path.isfile(upload._temp_path()):
             return upload
+        self._check_quota(file_size)
         upload = Upload.create({
             'partner_id': partner.id,
             'file_name': file_name,
@@ -118,15 +126,70 @@ class ContactDocumentUpload(models.Model):
         return upload
 
     @api.model
-    def _get_session(self, token):
-        """The current user's open session ``token``, as superuser; MissingError otherwise.
+    def _check_quota(self, file_size):
+        """Refuse a new session past the user's number of open sessions or announced bytes.
+
+        Each open session reserves disk space for the size it announced: without
+        a cap, one user could fill the server's disk with sessions never finished.
+        """
+        max_sessions, max_bytes = self._configured_quota()
+        open_sessions = self.sudo()._read_group(
+            [('user_id', '=', self.env.uid), ('state', '=', 'open')], [], ['__count', 'file_size:sum'])
+        count, announced = open_sessions[0]
+        if count >= max_sessions:
+            raise UserError(_(
+                "You already have %(count)s uploads in progress: finish or cancel some before starting another.",
+                count=count))
+        if (announced or 0) + file_size > max_bytes:
+            raise UserError(_(
+                "Your uploads in progress would exceed %(limit)s: finish or cancel some before starting another.",
+                limit=f'{max_bytes // (1024 * 1024)} MB'))
+
+    @api.model
+    def _configured_quota(self):
+        get_param = self.env['ir.config_parameter'].sudo().get_param
+        limits = []
+        for param, default in ((MAX_OPEN_SESSIONS_PARAM, DEFAULT_MAX_OPEN_SESSIONS),
+                               (MAX_OPEN_BYTES_PARAM, DEFAULT_MAX_OPEN_BYTES)):
+            try:
+                limits.append(int(get_param(param) or default))
+            except ValueError:
+                _logger.warning("Ignoring %s=%r: not a number", param, get_param(param))
+                limits.append(default)
+        return limits
+
+    @api.model
+    def _finish_session(self, token):
+        """Finish the current user's session ``token``; finishing it again answers the same document."""
+        upload = self._get_session(token, lock=True, states=('open', 'done'))
+        if upload.state == 'done':
+            if not upload.document_id:
+                raise MissingError(_("This upload session does not exist or has expired."))
+            return upload.document_id.with_env(self.env(su=False))
+        return upload._finish()
+
+    @api.model
+    def _get_session(self, token, lock=False, states=('open',)):
+        """The current user's session ``token`` in one of ``states``, as superuser; MissingError otherwise.
 
         Another user's session is answered as missing: its token must not tell
         whether it exists.
+
+        :param lock: lock the session's row until the end of the transaction,
+            before anything touches its file. Writing a chunk and finishing
+            both lock it, so a finish never hashes a file a chunk is still
+            rewriting; the one that waited is replayed by Odoo on a fresh
+            snapshot (serialization failure) and finds the session finished.
         """
-        upload = self.sudo().search([('token', '=', token or ''), ('state', '=', 'open')], limit=1)
+        upload = self.sudo().search([('token', '=', token or ''), ('state', 'in', list(states))], limit=1)
         if not upload or upload.user_id.id != self.env.uid:
             raise MissingError(_("This upload session does not exist or has expired."))
+        if lock:
+            self.env.cr.execute(SQL(
+                "SELECT state FROM contact_document_upload WHERE id = %s FOR NO KEY UPDATE", upload.id))
+            upload.invalidate_recordset()
+            if upload.state not in states:
+                raise MissingError(_("This upload session does not exist or has expired."))
         return upload
 
     def _session_status(self):
@@ -205,9 +268,8 @@ class ContactDocumentUpload(models.Model):
                 "%(name)s is incomplete: %(count)s chunks are missing.", name=self.file_name, count=len(missing)))
         user_env = self.env(su=False)
         partner = self.partner_id.with_env(user_env)
-        partner.check_access('write')
         Document = user_env['contact.document']
-        Document.check_access('create')
+        Document._check_can_add(partner)
         path = self._temp_path()
         if not os.path.isfile(path):
             self._discard('failed')

@@ -1,8 +1,10 @@
+import filecmp
 import hashlib
 import os
 import tempfile
 
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 STREAM_CHUNK_SIZE = 1024 * 1024
@@ -101,25 +103,51 @@ class IrAttachment(models.Model):
 
     @api.model
     def _move_into_filestore(self, path, checksum):
-        """Rename ``path`` (on the filestore's file system) to the file of ``checksum``, or drop it if stored already."""
-        try:
-            return self._place_in_filestore(checksum, lambda full_path: os.replace(path, full_path))
-        finally:
-            if os.path.exists(path):
-                os.unlink(path)
+        """Rename ``path`` (on the filestore's file system) to the file of ``checksum``, or drop it if stored already.
 
-    @api.model
-    def _place_in_filestore(self, checksum, place):
-        """Store a content under the checksum-named path Odoo uses, unless it is there already.
-
-        :param place: callable putting the content at the full path it is given
-        :return: the attachment's ``store_fname``
+        A file already stored under that checksum is only reused when its
+        bytes are the same, as Odoo's own ``_get_path`` checks: a forged
+        checksum must never make two contents share one file.
         """
         fname = f'{checksum[:2]}/{checksum}'
         full_path = self._full_path(fname)
-        if not os.path.isfile(full_path):
-            os.makedirs(os.path.dirname(full_path), exist_ok=True)
-            # If this transaction rolls back, the garbage collector removes the orphan file.
-            self._mark_for_gc(fname)
-            place(full_path)
+        try:
+            if os.path.isfile(full_path):
+                if not filecmp.cmp(path, full_path, shallow=False):
+                    raise UserError(_("The attachment collides with an existing file."))
+            else:
+                os.makedirs(os.path.dirname(full_path), exist_ok=True)
+                # If this transaction rolls back, the garbage collector removes the orphan file.
+                self._mark_for_gc(fname)
+                os.replace(path, full_path)
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
         return fname
+
+    # ------------------------------------------------------------------
+    # The files of contact documents belong to them
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        self._check_not_document_file()
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_not_document_file()
+        return super().unlink()
+
+    def _check_not_document_file(self):
+        """Only the application changes or removes a contact document's file.
+
+        Whoever may edit a document could otherwise rewrite its bytes, move
+        the attachment to another record, or delete it and, with it, the
+        document, all without an audit line.
+        """
+        ids = tuple(id_ for id_ in self.ids if isinstance(id_, int))
+        if self.env.su or not ids:
+            return
+        self.env.cr.execute(SQL(
+            "SELECT 1 FROM ir_attachment WHERE id IN %s AND res_model = 'contact.document' LIMIT 1", ids))
+        if self.env.cr.fetchone():
+            raise AccessError(_("The file of a contact document cannot be changed or deleted directly."))

@@ -23,6 +23,11 @@ class ResPartner(models.Model):
         for partner in self:
             partner.contact_document_count = counts.get(partner._origin, 0)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_contact_documents(self):
+        """A contact's documents go with it only through the audited deletion, or the contact stays."""
+        self.env['contact.document']._delete_with_contacts(self)
+
     def _contact_document_domain(self):
         self.ensure_one()
         if self.is_company:

@@ -72,10 +72,7 @@ class ResPartnerChannelIdentity(models.Model):
     @api.model
     def _lock_contact_key(self, company, channel, account, key):
         if key:
-            self.env.cr.execute(SQL(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                f'contact_documents:{company.id}:{channel}:{account or ""}:{key}',
-            ))
+            self.env['contact.document.media']._claim_sync_key(f'{company.id}:{channel}:{account or ""}:{key}')
 
     @api.model
     def _find_identity(self, company, channel, account, identity):

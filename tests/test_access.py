@@ -58,14 +58,15 @@ class TestAccess(ContactDocumentsCommon, TransactionCase):
         self.assertFalse(self.env['contact.document'].get_documents_tab_data(self.contact.id)['can_delete'])
 
     @users('cd_user')
-    def test_plain_user_cannot_move_a_document_to_another_contact(self):
-        with self.assertRaises(AccessError):
-            self.document.with_env(self.env).write({'partner_id': self.colleague_contact.id})
+    def test_user_who_edits_both_contacts_moves_a_document(self):
+        self.document.with_env(self.env).write({'partner_id': self.colleague_contact.id})
+        self.assertEqual(self.document.partner_id, self.colleague_contact)
 
     @users('cd_manager')
     def test_manager_deletes_a_document(self):
         self.assertTrue(self.env['contact.document'].get_documents_tab_data(self.contact.id)['can_delete'])
         attachment = self.document.attachment_id
+        self.document.with_env(self.env).action_trash()
         self.document.with_env(self.env).unlink()
         self.assertFalse(self.document.exists())
         self.assertFalse(attachment.exists(), "the document's file goes with it")

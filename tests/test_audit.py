@@ -27,6 +27,7 @@ class TestAudit(ContactDocumentsCommon, TransactionCase):
     def test_deletion_log_survives_the_document(self):
         document = self.file_document(self.contact, 'report.pdf')
         checksum, size = document.checksum, document.file_size
+        document.with_user(self.manager).action_trash()
         document.with_user(self.manager).unlink()
         log = self.logs(action='deleted', partner_id=self.contact.id)
         self.assertRecordValues(log, [{
@@ -59,6 +60,7 @@ class TestAudit(ContactDocumentsCommon, TransactionCase):
         shared_path = Attachment._full_path(shared.attachment_id.store_fname)
         unique_path = Attachment._full_path(unique.attachment_id.store_fname)
 
+        (shared | unique).with_user(self.manager).action_trash()
         (shared | unique).with_user(self.manager).unlink()
         self.env.flush_all()
         Attachment._gc_file_store_unsafe()

@@ -130,6 +130,7 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
                          "the filestore keeps one file per content, as for any Odoo attachment")
         self.assertEqual(first.attachment_id.checksum, hashlib.sha1(CONTENT).hexdigest())
         self.assertEqual((first.attachment_id.raw, second.attachment_id.raw), (CONTENT, CONTENT))
+        second.with_user(self.manager).action_trash()
         second.with_user(self.manager).unlink()
         self.assertEqual(first.attachment_id.raw, CONTENT, "deleting one keeps the other's content")
 
