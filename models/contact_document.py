@@ -544,7 +544,8 @@ class ContactDocument(models.Model):
     def _already_filed(self, partners, channel, external_message_id):
         if not external_message_id:
             return set()
-        filed = self.sudo().search_fetch([
+        # A trashed document still holds its place: a replay must not file it again.
+        filed = self.sudo().with_context(active_test=False).search_fetch([
             ('partner_id', 'in', partners.ids),
             ('channel', '=', channel),
             ('external_message_id', '=', external_message_id),

@@ -348,7 +348,7 @@ class ContactDocumentMedia(models.Model):
         return stem + (extension or '')
 
     def _existing_document(self):
-        return self.env['contact.document'].sudo().search([
+        return self.env['contact.document'].sudo().with_context(active_test=False).search([
             ('partner_id', '=', self.partner_id.id),
             ('channel', '=', self.channel),
             ('external_message_id', '=', self.external_message_id),

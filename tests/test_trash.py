@@ -90,6 +90,17 @@ class TestTrash(ContactDocumentsCommon, TransactionCase):
         self.env['ir.attachment']._gc_file_store_unsafe()
         self.assertTrue(os.path.exists(path))
 
+    def test_a_replayed_message_does_not_refile_a_trashed_document(self):
+        content, mimetype = SAMPLE_FILES['photo.png']
+        def file_from_email():
+            return self.env['contact.document']._file_documents(
+                self.contact, [{'name': 'photo.png', 'raw': content, 'mimetype': mimetype}],
+                direction='received', channel='email', external_message_id='<replayed@example.com>')
+        document = file_from_email()
+        document.with_user(self.manager).action_trash()
+        self.assertFalse(file_from_email(), "the trashed document still counts as filed")
+        self.assertEqual(self.env['contact.document'].search_count([('partner_id', '=', self.contact.id)]), 1)
+
     def test_purge_retention_is_configurable(self):
         self.env['ir.config_parameter'].set_param('contact_documents.trash_days', '2')
         self.document.with_user(self.manager).action_trash()
