@@ -104,10 +104,19 @@ class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
         cls.documents = Document.search([('partner_id', '=', cls.partner.id)])
 
     def test_tab_as_manager(self):
-        """Filters, search, upload, preview, download and delete, as a manager; saves the screenshots."""
+        """Filters, search, upload, preview, download, delete to the trash and restore, as a manager.
+
+        Saves the screenshots.
+        """
         self.start_tour_with_screenshots(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_manager', login='cd_tab_manager')
-        names = self.env['contact.document'].search([('partner_id', '=', self.partner.id)]).mapped('name')
-        self.assertNotIn('Signed contract.pdf', names)
+        self.env.invalidate_all()
+        contract = self.documents.filtered(lambda doc: doc.name == 'Signed contract.pdf')
+        self.assertTrue(contract.exists().active, "the file deleted in the tour was restored from the trash")
+        self.assertFalse(contract.trashed_date)
+        trail = self.env['contact.document.log'].search(
+            [('document_id', '=', contract.id), ('action', 'in', ('trashed', 'restored'))], order='id')
+        self.assertEqual(trail.mapped('action'), ['trashed', 'restored'])
+        self.assertEqual(trail.user_id.login, 'cd_tab_manager')
         uploaded = self.env['contact.document'].search([('name', 'in', ['Meeting notes.pdf', 'Whiteboard.png'])])
         self.assertEqual(len(uploaded), 2)
         self.assertEqual(set(uploaded.mapped('direction')), {'internal'})
@@ -116,7 +125,7 @@ class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
             self.assertTrue((SCREENSHOT_DIR / f'{name}.png').is_file(), f"screenshot {name} was not saved")
 
     def test_tab_as_user(self):
-        """The same, as a plain user, who has no Delete entry."""
+        """The same, as a plain user, who has no Delete entry and no Trash filter."""
         self.start_tour(f'/odoo/contacts/{self.partner.id}', 'contact_documents_tab_user', login='cd_tab_user')
         self.assertEqual(
             len(self.env['contact.document'].search([('partner_id', '=', self.partner.id)])), 7)

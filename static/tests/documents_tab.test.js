@@ -99,6 +99,18 @@ function makeDocument(id, name, direction, mimetype = "application/pdf") {
         partner_id: [7, "Dana Documents"],
         is_previewable: ["application/pdf", "image/png"].includes(mimetype),
         attachment_id: [100 + id, name],
+        active: true,
+        trashed_date: false,
+        trashed_uid: false,
+    };
+}
+
+function makeTrashedDocument(id, name, direction) {
+    return {
+        ...makeDocument(id, name, direction),
+        active: false,
+        trashed_date: "2025-03-05 10:30:00",
+        trashed_uid: [6, "Morgan Manager"],
     };
 }
 
@@ -110,19 +122,33 @@ const DOCUMENTS = [
 ];
 
 /**
- * A fake get_documents_tab_data over ``documents``, answering as the server does;
- * every call's keyword arguments are recorded in ``calls``.
+ * A fake get_documents_tab_data over ``documents``, answering as the server does
+ * (the trash and its count for managers only); every call's keyword arguments
+ * are recorded in ``calls``. action_trash and action_restore move the fake's
+ * documents in and out of the trash.
  */
 function mockTabData({ documents = DOCUMENTS, canDelete = false, canUpload = true } = {}) {
     const calls = [];
+    documents = documents.map((doc) => ({ ...doc }));
     onRpc("contact.document", "get_documents_tab_data", ({ args, kwargs }) => {
         const { direction, search: searched, offset, limit } = kwargs;
         calls.push({ partnerId: args[0], direction, search: searched, offset, limit });
+        if (direction === "trash" && !canDelete) {
+            throw new Error("Only Contact Documents managers can see deleted documents.");
+        }
         const search = (kwargs.search || "").toLowerCase();
         const matching = documents.filter((doc) => doc.name.toLowerCase().includes(search));
-        const counts = { all: matching.length, internal: 0, sent: 0, received: 0 };
-        matching.forEach((doc) => counts[doc.direction]++);
-        const shown = matching.filter((doc) => !kwargs.direction || doc.direction === kwargs.direction);
+        const active = matching.filter((doc) => doc.active);
+        const trash = matching.filter((doc) => !doc.active);
+        const counts = { all: active.length, internal: 0, sent: 0, received: 0 };
+        active.forEach((doc) => counts[doc.direction]++);
+        if (canDelete) {
+            counts.trash = trash.length;
+        }
+        const shown =
+            direction === "trash"
+                ? trash
+                : active.filter((doc) => !direction || doc.direction === direction);
         return {
             documents: shown.slice(kwargs.offset, kwargs.offset + kwargs.limit),
             counts,
@@ -133,6 +159,13 @@ function mockTabData({ documents = DOCUMENTS, canDelete = false, canUpload = tru
             max_upload_size: RULES.maxUploadSize,
         };
     });
+    for (const [method, active] of [["action_trash", false], ["action_restore", true]]) {
+        onRpc("contact.document", method, ({ args }) => {
+            expect.step(`${method} ${JSON.stringify(args)}`);
+            documents.filter((doc) => args[0].includes(doc.id)).forEach((doc) => (doc.active = active));
+            return true;
+        });
+    }
     return calls;
 }
 
@@ -283,21 +316,77 @@ describe("documents tab", () => {
         expect(".o-FileViewer-navigation").toHaveCount(2);
     });
 
-    test("a manager deletes a file after confirming; the row and the counts update", async () => {
+    test("a manager deletes a file after confirming: it moves to the trash, and the counts follow", async () => {
         mockTabData({ canDelete: true });
-        onRpc("contact.document", "unlink", ({ args }) => {
-            expect.step(`unlink ${args[0]}`);
-            return true;
-        });
+        onRpc("contact.document", "unlink", () => expect.step("unlink"));
         await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(count("trash")).toBe("0");
         await contains(".o_contact_documents_row[data-id='4'] .o_contact_documents_row_menu_toggle").click();
         await contains(".o_contact_documents_row_menu .o_contact_documents_delete").click();
         expect(".modal").toHaveText(/Signed contract\.pdf/);
+        expect(".modal").toHaveText(/moved to the trash, where a manager can restore it/);
         expect.verifySteps([]);
         await contains(".modal .btn-danger").click();
-        expect.verifySteps(["unlink 4"]);
+        expect.verifySteps(["action_trash [[4]]"]);
         expect(rowNames()).toEqual(["Quarterly report.pdf", "Team photo.png", "Offer.docx"]);
-        expect([count("all"), count("received")]).toEqual(["3", "0"]);
+        expect([count("all"), count("received"), count("trash")]).toEqual(["3", "0", "1"]);
+        expect(".o_notification").toHaveText("Signed contract.pdf was moved to the trash.");
+    });
+
+    test("the Trash filter is shown to managers only, apart from the directions, with its count", async () => {
+        mockTabData({ documents: [...DOCUMENTS, makeTrashedDocument(5, "Old draft.pdf", "sent")], canDelete: true });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(".o_contact_documents_filter[data-filter=trash]").toHaveCount(1);
+        expect(".o_contact_documents_direction_filters .o_contact_documents_filter[data-filter=trash]").toHaveCount(0);
+        expect(".o_contact_documents_filter[data-filter=trash] .fa-trash-o").toHaveCount(1);
+        expect(count("trash")).toBe("1");
+        // Documents of the trash are in no other filter.
+        expect([count("all"), count("sent")]).toEqual(["4", "1"]);
+    });
+
+    test("a plain user has no Trash filter", async () => {
+        mockTabData({ canDelete: false });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(".o_contact_documents_filter[data-filter=trash]").toHaveCount(0);
+        expect(".o_contact_documents_filter").toHaveCount(4);
+    });
+
+    test("the trash lists deleted files with who deleted them, without ZIP, and Restore brings one back", async () => {
+        const calls = mockTabData({
+            documents: [...DOCUMENTS, makeTrashedDocument(5, "Old draft.pdf", "sent")],
+            canDelete: true,
+        });
+        onRpc("contact.document", "unlink", () => expect.step("unlink"));
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        await contains(".o_contact_documents_filter[data-filter=trash]").click();
+        expect(calls.at(-1).direction).toBe("trash");
+        expect(".o_contact_documents_filter[data-filter=trash]").toHaveAttribute("aria-pressed", "true");
+        expect(rowNames()).toEqual(["Old draft.pdf"]);
+        expect(".o_contact_documents_list thead").toHaveText(/Deleted on/);
+        expect(".o_contact_documents_row[data-id='5'] .o_contact_documents_col_user").toHaveText("Morgan Manager");
+        expect(".o_contact_documents_row[data-id='5'] .o_contact_documents_col_date").toHaveAttribute(
+            "title",
+            /^Deleted on .* by Morgan Manager$/
+        );
+        // The ZIP route serves no document of the trash.
+        expect(".o_contact_documents_select, .o_contact_documents_select_all").toHaveCount(0);
+        expect(".o_contact_documents_download_all, .o_contact_documents_download_selected").toHaveCount(0);
+
+        await contains(".o_contact_documents_row[data-id='5'] .o_contact_documents_row_menu_toggle").click();
+        expect(".o_contact_documents_row_menu .o_contact_documents_delete").toHaveCount(0);
+        expect(".o_contact_documents_row_menu a.o_contact_documents_download").toHaveAttribute(
+            "href",
+            "/contact_documents/5/download"
+        );
+        await contains(".o_contact_documents_row_menu .o_contact_documents_restore").click();
+        expect.verifySteps(["action_restore [[5]]"]);
+        expect(rowNames()).toEqual([]);
+        expect(".o_contact_documents_empty").toHaveText("The trash is empty.");
+        expect([count("all"), count("sent"), count("trash")]).toEqual(["5", "2", "0"]);
+
+        await contains(".o_contact_documents_filter[data-filter=all]").click();
+        expect(rowNames()).toInclude("Old draft.pdf");
+        expect(".o_contact_documents_download_all").toHaveCount(1);
     });
 });
 

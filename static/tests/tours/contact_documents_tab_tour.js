@@ -429,17 +429,9 @@ function previewAndDownloadSteps({ takeScreenshots = false } = {}) {
     ];
 }
 
-// ----------------------------------------------------------------------
-// Tours
-// ----------------------------------------------------------------------
-
-registry.category("web_tour.tours").add("contact_documents_tab_manager", {
-    steps: () => [
-        ...openTabSteps(),
-        ...filterAndSearchSteps(),
-        ...addDocumentsSteps({ takeScreenshots: true }),
-        ...previewAndDownloadSteps({ takeScreenshots: true }),
-        ...zipSteps(),
+function trashAndRestoreSteps() {
+    const afterUpload = ["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.all];
+    return [
         ...openRowMenu("Signed contract.pdf"),
         {
             content: "delete the file",
@@ -447,18 +439,73 @@ registry.category("web_tour.tours").add("contact_documents_tab_manager", {
             run: "click",
         },
         {
-            content: "deleting asks for confirmation",
-            trigger: ".modal:contains(Signed contract.pdf) .btn-danger:contains(Delete)",
+            content: "deleting asks for confirmation, and says the file goes to the trash",
+            trigger: ".modal:contains(Signed contract.pdf):contains(moved to the trash) .btn-danger:contains(Delete)",
             run: "click",
         },
-        expectRows(["Whiteboard.png", "Meeting notes.pdf", "Meeting minutes.doc", "Offer for Dana.docx", "Team photo.png", "Quarterly report.pdf"], "the row disappears"),
-        ...expectCounts({ all: 6, internal: 4, sent: 1, received: 1 }),
+        expectRows(afterUpload.filter((name) => name !== "Signed contract.pdf"), "the row disappears"),
+        ...expectCounts({ all: 6, internal: 4, sent: 1, received: 1, trash: 1 }),
+        ...selectFilter("trash"),
+        expectRows(["Signed contract.pdf"], "the trash lists the deleted file"),
+        {
+            content: "the trash's columns are when and by whom files were deleted",
+            trigger: `${TAB_READY} .o_contact_documents_list thead:has(th:contains(Deleted on)):has(th:contains(Deleted by))`,
+        },
+        {
+            content: "the trash says who deleted the file",
+            trigger: `${rowOf("Signed contract.pdf")} .o_contact_documents_col_user:contains(Morgan Manager)`,
+        },
+        {
+            content: "the date column is the date of deletion",
+            trigger: `${rowOf("Signed contract.pdf")} .o_contact_documents_col_date[title*="Deleted on"][title*="by Morgan Manager"]`,
+        },
+        {
+            content: "documents of the trash cannot be selected nor downloaded as ZIP",
+            trigger: `${TAB_READY}:not(:has(.o_contact_documents_select, .o_contact_documents_select_all, .o_contact_documents_download_all, .o_contact_documents_download_selected))`,
+        },
+        ...openRowMenu("Signed contract.pdf"),
+        {
+            content: "in the trash the menu offers Download and Restore, not Delete File",
+            trigger: ".o_contact_documents_row_menu:not(:has(.o_contact_documents_delete)):has(a.o_contact_documents_download[href$='/download']) .o_contact_documents_restore",
+            run: "click",
+        },
+        {
+            content: "the restored file leaves the trash, which is now empty",
+            trigger: `${TAB_READY} .o_contact_documents_empty:contains(The trash is empty)`,
+        },
+        ...expectCounts({ all: 7, internal: 4, sent: 1, received: 2, trash: 0 }),
+        ...selectFilter("all"),
+        expectRows(afterUpload, "the restored file is back under All"),
+    ];
+}
+
+// ----------------------------------------------------------------------
+// Tours
+// ----------------------------------------------------------------------
+
+registry.category("web_tour.tours").add("contact_documents_tab_manager", {
+    steps: () => [
+        ...openTabSteps(),
+        {
+            content: "a manager has a Trash filter, empty for now",
+            trigger: `${TAB_READY} .o_contact_documents_filter_trash[data-filter=trash] .fa-trash-o`,
+        },
+        ...expectCounts({ trash: 0 }),
+        ...filterAndSearchSteps(),
+        ...addDocumentsSteps({ takeScreenshots: true }),
+        ...previewAndDownloadSteps({ takeScreenshots: true }),
+        ...zipSteps(),
+        ...trashAndRestoreSteps(),
     ],
 });
 
 registry.category("web_tour.tours").add("contact_documents_tab_user", {
     steps: () => [
         ...openTabSteps(),
+        {
+            content: "a plain user has no Trash filter",
+            trigger: `${TAB_READY} .o_contact_documents_filters:not(:has(.o_contact_documents_filter_trash, [data-filter=trash]))`,
+        },
         ...filterAndSearchSteps(),
         ...addDocumentsSteps(),
         ...previewAndDownloadSteps(),

@@ -7,7 +7,8 @@ import { documentDownloadUrl } from "../documents_tab/contact_document_file";
 
 /**
  * The three-dot menu of a row of the Documents tab: Preview, Download and,
- * for managers, Delete File.
+ * for managers, Delete File (which moves the file to the trash). In the
+ * trash, Restore takes the place of Delete File.
  */
 export class DocumentRowMenu extends Component {
     static template = "contact_documents.DocumentRowMenu";
@@ -15,8 +16,10 @@ export class DocumentRowMenu extends Component {
     static props = {
         document: Object,
         canDelete: Boolean,
+        inTrash: { type: Boolean, optional: true },
         onPreview: Function,
         onDelete: Function,
+        onRestore: { type: Function, optional: true },
     };
 
     setup() {

@@ -19,7 +19,8 @@ const IMAGE_MIMETYPES = ["image/png", "image/jpeg", "image/gif"];
 /**
  * Every document of a contact, a page at a time: filters by direction with
  * their counts, a search by name, and per row a menu to preview, download or
- * delete. Uploads go through the Add Documents modal.
+ * delete. Managers also see the trash, where deleted documents wait to be
+ * restored. Uploads go through the Add Documents modal.
  */
 export class DocumentsTab extends Component {
     static template = "contact_documents.DocumentsTab";
@@ -40,6 +41,8 @@ export class DocumentsTab extends Component {
             { key: "sent", label: _t("Sent") },
             { key: "received", label: _t("Received") },
         ];
+        // Not a direction: set apart from the filters above, and shown to managers only.
+        this.trashFilter = { key: "trash", label: _t("Trash") };
         this.directionLabels = {
             internal: _t("Internal"),
             sent: _t("Sent"),
@@ -92,6 +95,10 @@ export class DocumentsTab extends Component {
     // Getters used by the template
     // ------------------------------------------------------------------
 
+    get inTrash() {
+        return this.state.filter === "trash";
+    }
+
     get total() {
         return this.state.counts[this.state.filter] || 0;
     }
@@ -115,6 +122,7 @@ export class DocumentsTab extends Component {
             internal: _t("No internal documents."),
             sent: _t("No documents sent to this contact."),
             received: _t("No documents received from this contact."),
+            trash: _t("The trash is empty."),
         };
         if (this.state.filter !== "all") {
             return emptyFilterLabels[this.state.filter];
@@ -127,6 +135,11 @@ export class DocumentsTab extends Component {
             return _t("Loading documents…");
         }
         return _t("%s documents", this.total);
+    }
+
+    /** Selecting and downloading as ZIP: the ZIP route serves no document of the trash. */
+    get canZip() {
+        return !this.inTrash;
     }
 
     get allSelected() {
@@ -169,21 +182,46 @@ export class DocumentsTab extends Component {
 
     summaryLabel(doc) {
         // What the hidden columns say, on a phone.
-        return [this.directionLabels[doc.direction], this.sizeLabel(doc), this.dateLabel(doc)].join(" · ");
+        const date = this.inTrash ? this.trashedLabel(doc) : this.dateLabel(doc);
+        return [this.directionLabels[doc.direction], this.sizeLabel(doc), date].join(" · ");
     }
 
     sizeLabel(doc) {
         return formatFileSize(doc.file_size);
     }
 
+    /** The date the Date column shows: when the document was added, or deleted in the trash. */
+    shownDate(doc) {
+        const date = this.inTrash ? doc.trashed_date : doc.create_date;
+        return date ? deserializeDateTime(date) : null;
+    }
+
     dateLabel(doc) {
-        return formatDateTime(deserializeDateTime(doc.create_date), {
-            format: "DD",
-        });
+        const date = this.shownDate(doc);
+        return date ? formatDateTime(date, { format: "DD" }) : "";
     }
 
     dateTimeLabel(doc) {
-        return formatDateTime(deserializeDateTime(doc.create_date));
+        if (this.inTrash) {
+            return this.trashedLabel(doc, { withTime: true });
+        }
+        const date = this.shownDate(doc);
+        return date ? formatDateTime(date) : "";
+    }
+
+    /** The user the last column shows: who added the document, or who deleted it in the trash. */
+    userLabel(doc) {
+        const user = this.inTrash ? doc.trashed_uid : doc.create_uid;
+        return user ? user[1] : "";
+    }
+
+    trashedLabel(doc, { withTime = false } = {}) {
+        const date = this.shownDate(doc);
+        const dateLabel = date ? formatDateTime(date, withTime ? {} : { format: "DD" }) : "";
+        if (!doc.trashed_uid) {
+            return _t("Deleted on %s", dateLabel);
+        }
+        return _t("Deleted on %(date)s by %(user)s", { date: dateLabel, user: doc.trashed_uid[1] });
     }
 
     // ------------------------------------------------------------------
@@ -193,6 +231,7 @@ export class DocumentsTab extends Component {
     async _fetch({ partnerId = this.props.partnerId, offset = 0 } = {}) {
         const search = this.state.search.trim();
         return this.orm.call("contact.document", "get_documents_tab_data", [partnerId], {
+            // "trash" is not a direction: the server pages the deleted documents for it.
             direction: this.state.filter === "all" ? null : this.state.filter,
             search: search || null,
             offset,
@@ -266,6 +305,12 @@ export class DocumentsTab extends Component {
         if (this.state.filter === key) {
             return;
         }
+        if (key === "trash" || this.inTrash) {
+            // Rows of the trash and of the other filters have different columns and
+            // menus: never show the ones under the other's while the page loads.
+            this.state.documents = [];
+            this.state.selectedIds = [];
+        }
         this.state.filter = key;
         this.debouncedLoad.cancel();
         this.load();
@@ -295,6 +340,9 @@ export class DocumentsTab extends Component {
     async onUploaded({ documents, errors }) {
         // Uploads are internal documents: show them, whatever was on screen.
         if (!["all", "internal"].includes(this.state.filter)) {
+            if (this.inTrash) {
+                this.state.documents = [];
+            }
             this.state.filter = "internal";
         }
         this.state.search = "";
@@ -337,28 +385,40 @@ export class DocumentsTab extends Component {
     deleteDocument(doc) {
         this.dialog.add(ConfirmationDialog, {
             title: _t("Delete File"),
-            body: _t(
-                "Delete “%s”? It is removed from this contact for everyone and cannot be restored.",
-                doc.name
-            ),
+            body: _t("Delete “%s”? It is moved to the trash, where a manager can restore it.", doc.name),
             confirmLabel: _t("Delete"),
             confirmClass: "btn-danger",
             confirm: async () => {
-                await this.orm.unlink("contact.document", [doc.id]);
-                this._removeDocument(doc);
-                this.notification.add(_t("%s was deleted.", doc.name), { type: "success" });
+                await this.orm.call("contact.document", "action_trash", [[doc.id]]);
+                this._moveDocument(doc, { toTrash: true });
+                this.notification.add(_t("%s was moved to the trash.", doc.name), { type: "success" });
                 this.props.onChanged?.();
             },
             cancel: () => {},
         });
     }
 
-    _removeDocument(doc) {
+    async restoreDocument(doc) {
+        await this.orm.call("contact.document", "action_restore", [[doc.id]]);
+        this._moveDocument(doc, { toTrash: false });
+        this.notification.add(_t("%s was restored.", doc.name), { type: "success" });
+        this.props.onChanged?.();
+    }
+
+    /**
+     * Take a document out of the list shown, and move it between the counts
+     * of its direction (and All) and the count of the trash.
+     */
+    _moveDocument(doc, { toTrash }) {
         this.state.documents = this.state.documents.filter((other) => other.id !== doc.id);
         this.state.selectedIds = this.state.selectedIds.filter((id) => id !== doc.id);
         const counts = { ...this.state.counts };
-        counts[doc.direction] = Math.max(0, (counts[doc.direction] || 0) - 1);
-        counts.all = Math.max(0, counts.all - 1);
+        const step = toTrash ? -1 : 1;
+        counts[doc.direction] = Math.max(0, (counts[doc.direction] || 0) + step);
+        counts.all = Math.max(0, (counts.all || 0) + step);
+        if ("trash" in counts) {
+            counts.trash = Math.max(0, counts.trash - step);
+        }
         this.state.counts = counts;
     }
 }
