@@ -30,11 +30,11 @@ class ContactDocumentsWebhook(Controller):
         if httprequest.mimetype != 'application/x-www-form-urlencoded':
             return self._refuse(400, "expected a form", f"content type {httprequest.mimetype!r}")
         form = httprequest.form
-        company = request.env['res.company'].sudo()._contact_documents_company_for_twilio(form.get('AccountSid'))
+        if not twilio.is_account_sid(form.get('AccountSid')):
+            return self._refuse(400, "missing or invalid AccountSid", f"AccountSid {form.get('AccountSid')!r}")
+        company = request.env['res.company'].sudo()._contact_documents_company_for_twilio(form['AccountSid'])
         if not company:
-            if not form.get('AccountSid'):
-                return self._refuse(400, "missing AccountSid", "form without AccountSid")
-            return self._refuse(403, "unknown account", f"AccountSid {form.get('AccountSid')!r} matches no company")
+            return self._refuse(403, "unknown account", f"AccountSid {form['AccountSid']!r} matches no company")
         _account_sid, auth_token = company._contact_documents_twilio_credentials()
         url = self._public_url()
         signature = httprequest.headers.get('X-Twilio-Signature', '')

@@ -7,6 +7,7 @@ from . import test_document_integrity
 from . import test_documents_tab_search
 from . import test_download
 from . import test_email_sync
+from . import test_file_names
 from . import test_file_types
 from . import test_media_fetch
 from . import test_partner_merge
@@ -17,5 +18,6 @@ from . import test_upload
 from . import test_upload_session_integrity
 from . import test_webhook_events
 from . import test_webhook_meta
+from . import test_webhook_payload_hardening
 from . import test_webhook_twilio
 from . import test_zip_download

@@ -166,6 +166,8 @@ class _MediaRequestHandler(BaseHTTPRequestHandler):
             self._answer_slowly()
         elif path == '/huge':
             self._answer_endless()
+        elif path in ('/trickle', '/trickle-headers'):
+            self._answer_trickling(headers_too=path == '/trickle-headers')
         elif path == '/huge-declared':
             self.send_response(200)
             self.send_header('Content-Type', 'video/mp4')
@@ -198,6 +200,23 @@ class _MediaRequestHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
             time.sleep(0.1)
         self.wfile.write(b'0\r\n\r\n')
+
+    def _answer_trickling(self, headers_too=False):
+        """A PNG sent one byte every half second: each read gets a byte well within its timeout.
+
+        With ``headers_too``, the status line and headers trickle in as well.
+        """
+        body = b'\x89PNG\r\n\x1a\n' + b'\x00' * 52
+        response = b'HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: %d\r\n\r\n' % len(body)
+        if not headers_too:
+            self.wfile.write(response)
+            self.wfile.flush()
+            response = b''
+        self.close_connection = True
+        for byte in response + body:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            time.sleep(0.5)
 
     def _answer_endless(self):
         """More than 250 MB, generated on the fly: no Content-Length, the body ends when the connection does."""

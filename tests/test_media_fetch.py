@@ -1,13 +1,22 @@
 import glob
+import io
 import os
+import socket
+import time
 from datetime import timedelta
 from unittest.mock import patch
+from urllib.parse import urlsplit
 
 from odoo import fields
 from odoo.tests import BaseCase, TransactionCase, tagged
+from odoo.tests.common import _super_send
 
 from odoo.addons.contact_documents.models.contact_document_media import HTTP_HOSTS_PARAM
-from odoo.addons.contact_documents.tests.common import ChannelSyncCommon
+from odoo.addons.contact_documents.tests.common import (
+    ChannelSyncCommon,
+    MediaServer,
+    make_image,
+)
 from odoo.addons.contact_documents.tools import safe_fetch
 from odoo.addons.contact_documents.tools.channel_message import (
     ChannelAttachment,
@@ -168,12 +177,12 @@ class TestSafeFetchPolicy(BaseCase):
 
     def test_check_url(self):
         with patch.object(safe_fetch, '_resolve', return_value=['157.240.1.35']):
-            self.assertFalse(safe_fetch.check_url('https://scontent.xx.fbcdn.net/a.jpg', self.ALLOWED))
+            self.assertEqual(safe_fetch.check_url('https://scontent.xx.fbcdn.net/a.jpg', self.ALLOWED), ['157.240.1.35'])
         with patch.object(safe_fetch, '_resolve', return_value=['157.240.1.35', '127.0.0.1']):
             with self.assertRaisesRegex(FetchError, 'non-public'):
                 safe_fetch.check_url('https://scontent.xx.fbcdn.net/a.jpg', self.ALLOWED)
         # Listed explicitly: trusted as is, without resolving.
-        self.assertTrue(safe_fetch.check_url('https://media.local/a.jpg', self.ALLOWED))
+        self.assertIsNone(safe_fetch.check_url('https://media.local/a.jpg', self.ALLOWED))
         for url, reason in (
             ('http://api.twilio.com/a', 'only HTTPS'),
             ('ftp://api.twilio.com/a', 'only HTTPS'),
@@ -183,4 +192,96 @@ class TestSafeFetchPolicy(BaseCase):
         ):
             with self.subTest(url=url), self.assertRaisesRegex(FetchError, reason):
                 safe_fetch.check_url(url, self.ALLOWED)
-        self.assertTrue(safe_fetch.check_url('http://media.local/a', self.ALLOWED, http_hosts=('media.local',)))
+        self.assertIsNone(safe_fetch.check_url('http://media.local/a', self.ALLOWED, http_hosts=('media.local',)))
+
+
+@tagged('post_install', '-at_install')
+class TestSafeFetchConnection(BaseCase):
+    """Where fetch_to_file connects and for how long, against the media server on 127.0.0.1.
+
+    ``media.cdn.example`` is allowed by a wildcard: it is resolved and
+    checked, and its answers come from a patched ``getaddrinfo``.
+    """
+
+    HOST = 'media.cdn.example'
+    PUBLIC_ADDRESS = '93.184.216.34'
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.media_server = MediaServer()
+        cls.media_server.start()
+        cls.addClassCleanup(cls.media_server.stop)
+        cls.media_server.files['/media/photo.png'] = ('image/png', make_image('PNG'))
+        cls.port = cls.media_server.httpd.server_port
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        if urlsplit(r.url).hostname == cls.HOST:
+            # The test guard would answer in safe_fetch's place: let it connect where it chose,
+            # which is what these tests check (the name only resolves through the patched getaddrinfo).
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+    def setUp(self):
+        super().setUp()
+        self.media_server.requests.clear()
+        self.media_server.redirects.clear()
+        self.resolved = []
+
+    def resolving(self, *answers):
+        """Patch DNS: each lookup of HOST gets the next answer (the last one repeats); addresses resolve to themselves."""
+        real_getaddrinfo = socket.getaddrinfo
+        answers = list(answers)
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            self.resolved.append(host)
+            if host == self.HOST:
+                addresses = answers.pop(0) if len(answers) > 1 else answers[0]
+                return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, '', (address, port))
+                        for address in addresses]
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return patch.object(safe_fetch.socket, 'getaddrinfo', getaddrinfo)
+
+    def fetch(self, url, **kwargs):
+        return safe_fetch.fetch_to_file(
+            url, io.BytesIO(), allowed_hosts=('127.0.0.1', '*.cdn.example'),
+            http_hosts=('127.0.0.1', self.HOST), **kwargs)
+
+    def cdn_url(self, path):
+        return f'http://{self.HOST}:{self.port}{path}'
+
+    def test_trickling_server_is_cut_at_the_deadline(self):
+        for path in ('/trickle', '/trickle-headers'):
+            with self.subTest(path=path):
+                started = time.monotonic()
+                with self.assertRaisesRegex(FetchError, 'took more than 2 seconds') as caught:
+                    self.fetch(self.media_server.url(path), deadline=2)
+                self.assertLess(time.monotonic() - started, 3, "one byte every half second does not stretch the deadline")
+                self.assertTrue(caught.exception.retryable)
+
+    def test_host_resolving_to_an_internal_address_is_never_requested(self):
+        for answer in (['127.0.0.1'], [self.PUBLIC_ADDRESS, '127.0.0.1']):
+            with self.subTest(answer=answer), self.resolving(answer):
+                with self.assertRaisesRegex(FetchError, r'non-public address \(127\.0\.0\.1\)') as caught:
+                    self.fetch(self.cdn_url('/media/photo.png'))
+                self.assertFalse(caught.exception.retryable)
+        self.assertFalse(self.media_server.requests, "no request reaches an internal address")
+
+    def test_connection_goes_to_the_checked_address_whatever_dns_answers_next(self):
+        # DNS rebinding: checked as public, then resolved again to the media server's address.
+        with self.resolving([self.PUBLIC_ADDRESS], ['127.0.0.1']), \
+                self.assertRaisesRegex(FetchError, 'cannot connect') as caught:
+            self.fetch(self.cdn_url('/media/photo.png'), timeout=1)
+        self.assertTrue(caught.exception.retryable)
+        self.assertEqual(self.resolved, [self.HOST, self.PUBLIC_ADDRESS],
+                         "the name is resolved once, the connection made to the address checked")
+        self.assertFalse(self.media_server.requests, "the second DNS answer is never used")
+
+    def test_pinned_connection_keeps_the_host_name(self):
+        # 127.0.0.1 plays a public CDN here; the redirect hop is resolved and checked on its own.
+        self.media_server.redirects['/to-cdn'] = self.cdn_url('/media/photo.png')
+        with self.resolving(['127.0.0.1']), patch.object(safe_fetch, 'is_public_address', return_value=True):
+            fetched = self.fetch(self.media_server.url('/to-cdn'))
+        self.assertEqual((fetched.url, fetched.content_type), (self.cdn_url('/media/photo.png'), 'image/png'))
+        self.assertEqual(self.media_server.requests_to('/media/photo.png')[0]['Host'], f'{self.HOST}:{self.port}')

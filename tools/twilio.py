@@ -6,12 +6,25 @@ than imported from ``sms_twilio``, which this addon does not depend on.
 import base64
 import hashlib
 import hmac
+import re
 from urllib.parse import urlsplit, urlunsplit
 
-from .channel_message import ChannelAttachment, ChannelMessage, PayloadError
+from .channel_message import (
+    ChannelAttachment,
+    ChannelMessage,
+    PayloadError,
+    clean_message,
+)
 
 MAX_MEDIA_PER_MESSAGE = 10
+# Twilio account SIDs: 'AC' and 32 hexadecimal digits.
+ACCOUNT_SID_RE = re.compile(r'^AC[0-9a-fA-F]{32}$')
 DEFAULT_PORTS = {'https': 443, 'http': 80}
+
+
+def is_account_sid(value):
+    """Whether ``value`` has the shape of a Twilio Account SID, before it is looked up anywhere."""
+    return bool(value) and bool(ACCOUNT_SID_RE.match(value))
 
 
 def compute_signature(auth_token, url, params):
@@ -81,7 +94,7 @@ def parse_inbound_message(form):
         attachments.append(ChannelAttachment(
             index=index, url=url, mimetype=form.get(f'MediaContentType{index}', ''), kind='media',
         ))
-    return ChannelMessage(
+    return clean_message(ChannelMessage(
         channel='sms',
         direction='received',
         external_id=message_sid,
@@ -90,4 +103,4 @@ def parse_inbound_message(form):
         attachments=attachments,
         identity_channel='sms',
         provider='twilio',
-    )
+    ))

@@ -10,7 +10,12 @@ import hmac
 import json
 import re
 
-from .channel_message import ChannelAttachment, ChannelMessage, PayloadError
+from .channel_message import (
+    ChannelAttachment,
+    ChannelMessage,
+    PayloadError,
+    clean_message,
+)
 
 SIGNATURE_HEADER = 'X-Contact-Documents-Signature'
 SIGNATURE_PREFIX = 'sha256='
@@ -40,7 +45,7 @@ def parse_event(raw_body):
     """
     try:
         payload = json.loads(raw_body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         raise PayloadError("malformed JSON") from None
     if not isinstance(payload, dict):
         raise PayloadError("not a JSON object")
@@ -62,7 +67,7 @@ def parse_event(raw_body):
     attachments = payload.get('attachments')
     if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS:
         raise PayloadError(f"attachments must be a list of at most {MAX_ATTACHMENTS}")
-    return ChannelMessage(
+    return clean_message(ChannelMessage(
         channel=channel if channel in KNOWN_CHANNELS else 'other',
         direction=payload['direction'],
         external_id=message_id.strip(),
@@ -71,7 +76,7 @@ def parse_event(raw_body):
         label=channel,
         identity_channel=channel,
         provider='events',
-    )
+    ))
 
 
 def _parse_attachment(index, attachment):
