@@ -1,6 +1,6 @@
 {
     'name': 'Contact Documents',
-    'version': '19.0.1.0.0',
+    'version': '19.0.1.1.0',
     'category': 'Sales/CRM',
     'summary': "A Documents tab on every contact: every file exchanged with it, filed and audited",
     'author': 'contact_documents',

@@ -4,6 +4,7 @@ from odoo import _
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import Controller, request, route
 
+from ..models.ir_binary import OWN_ROUTE_CONTEXT
 from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES
 
 _logger = logging.getLogger(__name__)
@@ -45,13 +46,18 @@ class ContactDocumentController(Controller):
     @route('/contact_documents/<int:document_id>/download', type='http', auth='user', methods=['GET'])
     def download(self, document_id, **kwargs):
         document = self._get_document(document_id)
-        return self._stream(document, as_attachment=True)
+        response = self._stream(document, as_attachment=True)
+        document._log_download()
+        return response
 
     @route('/contact_documents/<int:document_id>/preview', type='http', auth='user', methods=['GET'])
     def preview(self, document_id, **kwargs):
         """Inline only for images and PDF; anything else (HTML, SVG...) is a download."""
         document = self._get_document(document_id)
-        return self._stream(document, as_attachment=document.mimetype not in PREVIEWABLE_MIMETYPES)
+        response = self._stream(document, as_attachment=document.mimetype not in PREVIEWABLE_MIMETYPES)
+        if document.mimetype not in PREVIEWABLE_MIMETYPES:
+            document._log_download()  # not shown in the browser: the file was downloaded
+        return response
 
     def _get_document(self, document_id):
         document = request.env['contact.document'].browse(document_id).exists()
@@ -64,7 +70,8 @@ class ContactDocumentController(Controller):
             attachment = document._stored_file()
         except MissingError:
             raise request.not_found() from None
-        stream = request.env['ir.binary']._get_stream_from(attachment, 'raw', filename=document.name)
+        stream = request.env['ir.binary'].with_context({OWN_ROUTE_CONTEXT: True})._get_stream_from(
+            attachment, 'raw', filename=document.name)
         if document.mimetype not in PREVIEWABLE_MIMETYPES:
             # A synced email may carry HTML or SVG: never let the browser render it.
             stream.mimetype = 'application/octet-stream'

@@ -3,6 +3,7 @@ from . import contact_document_log
 from . import contact_document_media
 from . import contact_document_upload
 from . import ir_attachment
+from . import ir_binary
 from . import mail_thread
 from . import res_company
 from . import res_config_settings

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_list, human_size
 
+from ..tools.file_names import clean_file_name
 from ..tools.file_types import (
     ACCEPTED_EXTENSIONS,
     MAX_UPLOAD_SIZE,
@@ -17,12 +18,13 @@ from ..tools.file_types import (
     RefusedFile,
     check_upload,
 )
-from ..tools.file_names import clean_file_name
+from ..tools.text_extraction import ExtractionRefused, checked_read, run_bounded
 from ..tools.zip_stream import unique_names
 
 _logger = logging.getLogger(__name__)
 
 TAB_PAGE_SIZE = 40
+MAX_TAB_PAGE_SIZE = 1000
 TAB_FIELDS = [
     'name', 'partner_id', 'mimetype', 'file_size', 'direction', 'channel',
     'create_date', 'create_uid', 'is_previewable', 'attachment_id', 'active', 'trashed_date', 'trashed_uid',
@@ -40,7 +42,8 @@ INDEXABLE_MIMETYPES = frozenset({
 })
 MAX_INDEXED_FILE_SIZE = 64 * 1024 * 1024
 MAX_CONTENT_TEXT_LENGTH = 500_000
-CONTENT_INDEX_BATCH_SIZE = 20
+# One document per commit: each may take up to the extraction's time limit (30 s).
+CONTENT_INDEX_BATCH_SIZE = 1
 TRASH_DAYS_PARAM = 'contact_documents.trash_days'
 DEFAULT_TRASH_DAYS = 30
 MANAGER_GROUP = 'contact_documents.group_contact_documents_manager'
@@ -134,19 +137,23 @@ class ContactDocument(models.Model):
         )
 
     def _check_access(self, operation):
-        """Reading a document needs reading its contact; changing or deleting it, writing its contact."""
+        """Reading or deleting a document needs reading its contact; changing it, editing its contact.
+
+        Deleting is otherwise reserved to managers (access rights): whoever
+        sees the contact sees its documents, and a manager may delete them.
+        """
         result = super()._check_access(operation)
         if self.env.su:
             return result
         forbidden = result[0] if result else self.browse()
         remaining = (self - forbidden).sudo()
         partners = remaining.partner_id
-        partner_operation = 'read' if operation == 'read' else 'write'
+        partner_operation = 'read' if operation in ('read', 'unlink') else 'write'
         denied_partners = partners - partners.with_env(self.env)._filtered_access(partner_operation).sudo()
         if not denied_partners:
             return result
         forbidden |= remaining.filtered(lambda doc: doc.partner_id in denied_partners).with_env(self.env)
-        if operation == 'read':
+        if partner_operation == 'read':
             message = self.env._("You cannot access these documents because you cannot see their contact.")
         else:
             message = self.env._("You cannot change these documents because you cannot edit their contact.")
@@ -237,7 +244,11 @@ class ContactDocument(models.Model):
         self.check_access('unlink')
         if not self.env.su and any(self.mapped('active')):
             raise UserError(self.env._("Move documents to the trash before deleting them for good."))
-        self._log_activity('deleted')
+        return self._delete()
+
+    def _delete(self, note=None):
+        """Delete for good, each document with a *Deleted* audit line saying why (``note``)."""
+        self._log_activity('deleted', note=note)
         # The ORM deletes the attachments owned by these records with them; the
         # filestore keeps their content while another attachment shares its checksum.
         return super().unlink()
@@ -283,7 +294,7 @@ class ContactDocument(models.Model):
         expired = self.sudo().with_context(active_test=False).search(
             [('active', '=', False), ('trashed_date', '<', limit)])
         if expired:
-            expired.with_context(contact_documents_audit_note=_("Purged from the trash")).unlink()
+            expired._delete(note=_("Purged from the trash"))
         _logger.info("Purged %s contact documents from the trash", len(expired))
 
     @api.model
@@ -300,7 +311,7 @@ class ContactDocument(models.Model):
             raise UserError(self.env._(
                 "%(contact)s has documents: only Contact Documents managers can delete it. "
                 "Archive the contact instead.", contact=documents[:1].partner_id.display_name))
-        documents.with_context(contact_documents_audit_note=_("The contact was deleted")).unlink()
+        documents._delete(note=_("The contact was deleted"))
 
     @api.model
     def _merge_contacts(self, source_partners, destination):
@@ -315,25 +326,28 @@ class ContactDocument(models.Model):
         if not documents:
             return
         held = {
-            document._sync_key() for document in Document.search([('partner_id', '=', destination.id)])
-            if document.external_message_id
+            document._sync_key(): document
+            for document in Document.search([('partner_id', '=', destination.id)]) if document.external_message_id
         }
         duplicates = Document.browse()
         for document in documents:
             key = document._sync_key()
-            if document.external_message_id and key in held:
+            holder = held.get(key) if document.external_message_id else None
+            if not holder:
+                held[key] = document
+            elif holder.active or not document.active:
                 duplicates |= document
             else:
-                held.add(key)
-        note = _("Merged into %(contact)s", contact=destination.display_name)
+                # Only a deleted copy was held: the one in use is kept.
+                duplicates |= holder
+                held[key] = document
         if duplicates:
-            duplicates.with_context(contact_documents_audit_note=_(
-                "Already on %(contact)s, which this contact was merged into", contact=destination.display_name,
-            )).unlink()
+            duplicates._delete(note=_(
+                "Already on %(contact)s, which this contact was merged into", contact=destination.display_name))
         moved = documents - duplicates
         if moved:
             moved.write({'partner_id': destination.id})
-            moved.with_context(contact_documents_audit_note=note)._log_activity('moved')
+            moved._log_activity('moved', note=_("Merged into %(contact)s", contact=destination.display_name))
 
     def _sync_key(self):
         self.ensure_one()
@@ -355,6 +369,7 @@ class ContactDocument(models.Model):
         """
         partner = self.env['res.partner'].browse(partner_id)
         partner.check_access('read')
+        offset, limit = max(int(offset or 0), 0), min(max(int(limit or 0), 0), MAX_TAB_PAGE_SIZE)
         can_delete = self.env.user.has_group(MANAGER_GROUP)
         in_trash = direction == 'trash'
         if in_trash and not can_delete:
@@ -423,6 +438,8 @@ class ContactDocument(models.Model):
     def _tab_domain(self, partner, search=None):
         """The documents of ``partner``'s tab, narrowed by a search on their name or content."""
         domain = Domain(partner._contact_document_domain())
+        # PostgreSQL refuses NUL in text: a search for it finds nothing rather than failing.
+        search = (search or '').replace('\x00', '')
         if search:
             # Both columns have a trigram index: PostgreSQL combines the two index scans.
             domain &= Domain('name', 'ilike', search) | Domain('content_text', 'ilike', search)
@@ -495,34 +512,41 @@ class ContactDocument(models.Model):
         return clean_file_name(name or '') or _("Unnamed file")
 
     @api.model
-    def _file_message_attachments(self, message):
+    def _file_message_attachments(self, message, from_gateway=False):
         """File the attachments of a posted mail.message on the contacts it concerns.
 
         An incoming email files them as received on its author; a message sent
         from Odoo as sent on each recipient contact; a note in a contact's own
         chatter as internal on that contact. Colleagues (partners of internal
         users) are never contacts. Inline images (signatures, logos) are skipped.
+
+        :param from_gateway: the message was posted by the mail gateway, which
+            posts as superuser. Only then is it an incoming email, and only then
+            is its Message-Id (the key that files a replayed email once) trusted:
+            any user can call ``message_post`` with a message type and an id of
+            their choice.
         """
-        direction, partners = self._message_direction_and_partners(message)
+        direction, partners = self._message_direction_and_partners(message, from_gateway)
         files = self._message_files(message)
         if not partners or not files:
             return self.browse()
         return self._file_documents(
             partners, files, direction=direction, channel='sms' if message.message_type == 'sms' else 'email',
-            message=message, external_message_id=message.message_id or f'mail.message-{message.id}',
+            message=message,
+            external_message_id=(from_gateway and message.message_id) or f'mail.message-{message.id}',
         )
 
     @api.model
-    def _message_direction_and_partners(self, message):
+    def _message_direction_and_partners(self, message, from_gateway=False):
         def contacts(partners):
             return partners.filtered('partner_share')
 
-        if message.message_type == 'email':
+        if message.message_type == 'email' and from_gateway:
             return 'received', contacts(message.author_id)
         if message.message_type == 'sms':
             # An SMS with media is an MMS to its recipients, though logged as a note.
             return 'sent', contacts((message.partner_ids | message.notification_ids.res_partner_id) - message.author_id)
-        if message.message_type not in OUTGOING_MESSAGE_TYPES:
+        if message.message_type not in OUTGOING_MESSAGE_TYPES + ('email',):
             return None, self.env['res.partner']
         if message.is_internal or message.subtype_id.internal:
             if message.model == 'res.partner' and message.res_id:
@@ -644,8 +668,7 @@ class ContactDocument(models.Model):
                 'size': document.file_size,
                 'date_time': document.create_date.timetuple()[:6],
             })
-        # One audit line per document; no chatter message for a mere download.
-        self.with_context(contact_documents_skip_audit_chatter=True)._log_activity('downloaded')
+        self._log_download()
         return members
 
     # ------------------------------------------------------------------
@@ -681,15 +704,25 @@ class ContactDocument(models.Model):
                     break
 
     def _index_content(self):
-        """Store the text of this document's file; a file that cannot be read is simply not searchable."""
+        """Store the text of this document's file; a file that cannot be read is simply not searchable.
+
+        attachment_indexation's readers inflate what they read without any limit:
+        they run in a child process bounded in memory and time, and a file beyond
+        the limits (a ZIP bomb, a PDF stream inflating without end) is skipped.
+        """
         self.ensure_one()
         text = None
         if self.file_size <= MAX_INDEXED_FILE_SIZE:
             attachment = self.attachment_id
+            # The bytes are read here, the child only parses them: _index reaches no database
+            # for these types. No checksum: the readers' cache would take a lock of this process there.
             try:
-                text = attachment._index(attachment.raw, self.mimetype, checksum=attachment.checksum)
-            except Exception:  # noqa: BLE001 - file parsers fail in any way on damaged files
-                _logger.warning("Could not extract the text of contact document %s", self.id, exc_info=True)
+                text = run_bounded(
+                    checked_read, attachment._index, attachment.raw, self.mimetype,
+                    max_text_length=MAX_CONTENT_TEXT_LENGTH,
+                )
+            except ExtractionRefused as refusal:
+                _logger.warning("Skipped the content of contact document %s: %s", self.id, refusal)
         self.write({
             'content_text': (text or '')[:MAX_CONTENT_TEXT_LENGTH] or False,
             'content_index_pending': False,
@@ -699,21 +732,30 @@ class ContactDocument(models.Model):
     # Audit
     # ------------------------------------------------------------------
 
-    def _log_activity(self, action):
-        """Record ``action`` on these documents in the audit log and in each contact's chatter."""
+    def _log_activity(self, action, note=None, chatter=True):
+        """Record ``action`` on these documents in the audit log and in each contact's chatter.
+
+        :param note: why, when the action was not the user's own (a merge, a purge)
+        :param chatter: False for actions too frequent for the chatter (downloads)
+        """
         if not self:
             return
         documents = self.sudo()
         self.env['contact.document.log'].sudo().create([
-            document._audit_values(action) for document in documents
+            document._audit_values(action, note) for document in documents
         ])
-        if self.env.context.get('contact_documents_skip_audit_chatter'):
-            # The caller tells the chatter itself (channel sync: one message per file).
+        # Channel sync tells the chatter itself, one message per file. Only the product's
+        # own superuser code may say so: a context is anybody's to set over RPC.
+        if not chatter or (self.env.su and self.env.context.get('contact_documents_skip_audit_chatter')):
             return
         for partner, partner_documents in documents.grouped('partner_id').items():
             partner._message_log(body=partner_documents._audit_chatter_body(action))
 
-    def _audit_values(self, action):
+    def _log_download(self):
+        """One audit line per document downloaded; no chatter message for a mere download."""
+        self._log_activity('downloaded', chatter=False)
+
+    def _audit_values(self, action, note=None):
         self.ensure_one()
         return {
             'action': action,
@@ -727,7 +769,7 @@ class ContactDocument(models.Model):
             'file_size': self.file_size,
             'checksum': self.checksum,
             'user_id': self.env.uid,
-            'note': self.env.context.get('contact_documents_audit_note') or False,
+            'note': note or False,
         }
 
     def _audit_chatter_body(self, action):

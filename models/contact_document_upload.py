@@ -8,8 +8,8 @@ import uuid
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.tools import SQL
 from odoo.exceptions import MissingError, UserError
+from odoo.tools import SQL
 
 from ..tools.file_types import (
     ACCEPTED_TYPES,
@@ -32,6 +32,7 @@ SESSION_LIFETIME = timedelta(days=1)
 UPLOADS_FOLDER = '.contact_documents_uploads'
 HASH_BLOCK_SIZE = 1024 * 1024
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
+TOKEN_RE = re.compile(r'^[0-9a-f]{32}$')  # uuid4().hex
 # Uploads in progress per user: each reserves the disk space it announced.
 MAX_OPEN_SESSIONS_PARAM = 'contact_documents.upload_max_open_sessions'
 DEFAULT_MAX_OPEN_SESSIONS = 20
@@ -181,7 +182,9 @@ class ContactDocumentUpload(models.Model):
             rewriting; the one that waited is replayed by Odoo on a fresh
             snapshot (serialization failure) and finds the session finished.
         """
-        upload = self.sudo().search([('token', '=', token or ''), ('state', 'in', list(states))], limit=1)
+        upload = self.browse()
+        if TOKEN_RE.match(token or ''):
+            upload = self.sudo().search([('token', '=', token), ('state', 'in', list(states))], limit=1)
         if not upload or upload.user_id.id != self.env.uid:
             raise MissingError(_("This upload session does not exist or has expired."))
         if lock:

@@ -1,11 +1,17 @@
 import filecmp
 import hashlib
+import logging
 import os
 import tempfile
 
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+
+from ..tools.file_types import ZIP_SIGNATURE
+from ..tools.text_extraction import ExtractionRefused, check_ooxml_limits
+
+_logger = logging.getLogger(__name__)
 
 STREAM_CHUNK_SIZE = 1024 * 1024
 
@@ -124,6 +130,24 @@ class IrAttachment(models.Model):
             if os.path.exists(path):
                 os.unlink(path)
         return fname
+
+    @api.model
+    def _index(self, bin_data, file_type, checksum=None):
+        """Refuse to index a ZIP package whose directory announces a bomb, on every path.
+
+        Odoo indexes an attachment's text as it is created from bytes (email
+        attachments from the gateway included), and attachment_indexation's
+        Office readers inflate members without any limit. Reading the package's
+        directory costs little; the contact documents' own content job goes
+        further and parses in a bounded child process (``_index_content``).
+        """
+        try:
+            if bin_data[:4] == ZIP_SIGNATURE:
+                check_ooxml_limits(bin_data)
+        except ExtractionRefused as refusal:
+            _logger.warning("Not indexing the content of %s: %s", file_type, refusal)
+            return False
+        return super()._index(bin_data, file_type, checksum=checksum)
 
     # ------------------------------------------------------------------
     # The files of contact documents belong to them

@@ -13,5 +13,6 @@ class MailThread(models.AbstractModel):
         """
         message = super().message_post(**kwargs)
         if message.attachment_ids:
-            self.env['contact.document'].sudo()._file_message_attachments(message)
+            # The mail gateway posts incoming emails as superuser (OdooBot); users never are.
+            self.env['contact.document'].sudo()._file_message_attachments(message, from_gateway=self.env.su)
         return message

@@ -23,6 +23,21 @@ class ResPartner(models.Model):
         for partner in self:
             partner.contact_document_count = counts.get(partner._origin, 0)
 
+    def write(self, vals):
+        if 'company_id' not in vals:
+            return super().write(vals)
+        # A contact changing company takes its documents along (they follow their contact):
+        # each of them gets a line in the audit log, as any move does.
+        Document = self.env['contact.document'].sudo().with_context(active_test=False)
+        documents = Document.search([('commercial_partner_id', 'in', self.commercial_partner_id.ids)])
+        companies_before = {document: document.company_id for document in documents}
+        result = super().write(vals)
+        moved = documents.filtered(lambda document: document.company_id != companies_before[document])
+        for company, company_documents in moved.grouped('company_id').items():
+            company_documents.with_env(self.env)._log_activity('moved', note=_(
+                "The contact moved to %(company)s", company=company.display_name or _("no company")))
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_contact_documents(self):
         """A contact's documents go with it only through the audited deletion, or the contact stays."""

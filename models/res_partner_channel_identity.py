@@ -1,12 +1,16 @@
 import re
 
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, email_normalize
 
 # Characters mail.thread.phone strips before comparing numbers; its indexes use the same expression.
 PHONE_STRIP_RE = r'[\s\\./\(\)\-]'
 CHANNEL_NAMES = {'sms': "SMS", 'facebook': "Facebook", 'instagram': "Instagram"}
+# The company's own contacts before shared ones (company-less contacts sort last), then the
+# oldest: a shared contact created later with the same email or phone does not capture the sender.
+CONTACT_MATCH_ORDER = 'company_id, id'
 
 
 class ResPartnerChannelIdentity(models.Model):
@@ -27,12 +31,24 @@ class ResPartnerChannelIdentity(models.Model):
         "Account", help="Page, Instagram account or gateway account the identity belongs to: "
                         "a Messenger PSID only means something for its Page.")
     identity = fields.Char(required=True, help="The contact's id on the channel (PSID, IGSID, phone number...)")
-    company_id = fields.Many2one('res.company', string="Company", index=True)
+    # The company whose channel account the identity was seen on: a webhook of
+    # another company never finds it, so nobody can route another company's
+    # messages to a contact of their choice.
+    company_id = fields.Many2one(
+        'res.company', string="Company", required=True, index=True, default=lambda self: self.env.company)
 
     _identity_uniq = models.UniqueIndex(
-        "(channel, COALESCE(account_id, ''), identity)",
+        "(company_id, channel, COALESCE(account_id, ''), identity)",
         "This channel identity already belongs to a contact.",
     )
+
+    @api.constrains('partner_id', 'company_id')
+    def _check_partner_company(self):
+        for identity in self:
+            if identity.partner_id.company_id not in (identity.company_id, self.env['res.company']):
+                raise ValidationError(_(
+                    "%(contact)s belongs to another company than the channel identity %(identity)s.",
+                    contact=identity.partner_id.display_name, identity=identity.identity))
 
     @api.model
     def _find_or_create_partner(self, company, message):
@@ -80,7 +96,7 @@ class ResPartnerChannelIdentity(models.Model):
             ('channel', '=', channel),
             ('account_id', '=', account or False),
             ('identity', '=', identity),
-            ('company_id', 'in', [company.id, False]),
+            ('company_id', '=', company.id),
             ('partner_id.active', '=', True),
         ], limit=1)
 
@@ -101,7 +117,7 @@ class ResPartnerChannelIdentity(models.Model):
         sanitized = Partner._phone_format(number=number, country=company.country_id or self.env.company.country_id)
         domain = self._company_partner_domain(company)
         if sanitized:
-            partner = Partner.search(domain & Domain('phone_sanitized', '=', sanitized), limit=1)
+            partner = Partner.search(domain & Domain('phone_sanitized', '=', sanitized), limit=1, order=CONTACT_MATCH_ORDER)
             if partner:
                 return partner
         digits = re.sub(r'\D', '', number.strip().removeprefix('00'))
@@ -125,7 +141,7 @@ class ResPartnerChannelIdentity(models.Model):
         matching_ids = [row[0] for row in self.env.cr.fetchall()]
         if not matching_ids:
             return Partner.browse()
-        return Partner.search(domain & Domain('id', 'in', matching_ids), limit=1)
+        return Partner.search(domain & Domain('id', 'in', matching_ids), limit=1, order=CONTACT_MATCH_ORDER)
 
     @api.model
     def _find_contact_by_email(self, company, email):
@@ -133,7 +149,8 @@ class ResPartnerChannelIdentity(models.Model):
         if not normalized:
             return self.env['res.partner']
         return self.env['res.partner'].search(
-            self._company_partner_domain(company) & Domain('email_normalized', '=', normalized), limit=1)
+            self._company_partner_domain(company) & Domain('email_normalized', '=', normalized),
+            limit=1, order=CONTACT_MATCH_ORDER)
 
     @api.model
     def _create_contact(self, company, message):

@@ -52,6 +52,23 @@ class TestEmailSync(ContactDocumentsCommon, TransactionCase):
         self.process_incoming('mail.blacklist', self.other_record.id, **values)
         self.assertEqual(len(self.documents_of(self.contact)), 1)
 
+    def test_a_user_cannot_pass_a_post_off_as_a_received_email(self):
+        def post(**values):
+            attachment = self.env['ir.attachment'].with_user(self.user).create({
+                'name': 'forged.pdf', 'raw': self.pdf, 'res_model': 'mail.compose.message', 'res_id': 0})
+            return self.contact.with_user(self.user).message_post(
+                body='forged', message_type='email', partner_ids=[self.contact.id],
+                message_id='<CAFE-forged@mail.customer.example.com>', attachment_ids=[attachment.id],
+                subtype_xmlid='mail.mt_comment', **values)
+
+        post(author_id=self.contact.id)
+        self.assertFalse(self.documents_of(self.contact), "not received from the contact: only the gateway says so")
+        message = post()
+        document = self.documents_of(self.contact)
+        self.assertEqual((document.name, document.direction), ('forged.pdf', 'sent'))
+        self.assertEqual(document.external_message_id, f'mail.message-{message.id}',
+                         "a Message-Id given by the caller is never the duplicate key")
+
     def test_inline_signature_image_is_not_a_document(self):
         self.process_incoming('res.partner', self.contact.id, subject='With signature',
                               inline_image=make_image('PNG', color=(0, 0, 255)),

@@ -47,6 +47,14 @@ class TestPartnerMerge(ContactDocumentsCommon, TransactionCase):
         self.assertEqual(sorted(moved.mapped('document_name')), ['anim.gif', 'letter.docx', 'photo.png'])
         self.assertEqual(set(moved.mapped('note')), {'Merged into Sam Texter'})
 
+    def test_a_deleted_copy_on_the_destination_does_not_replace_the_one_in_use(self):
+        trashed = self.file_from_message(self.destination, 'report.pdf', '<msg-3@example.com>')
+        trashed.action_trash()
+        in_use = self.file_from_message(self.source, 'report.pdf', '<msg-3@example.com>')
+        self.merge(self.source, self.destination)
+        self.assertFalse(trashed.exists())
+        self.assertRecordValues(in_use, [{'partner_id': self.destination.id, 'active': True}])
+
     def test_merge_moves_channel_identities_and_queued_downloads(self):
         identity = self.env['res.partner.channel.identity'].create({
             'partner_id': self.source.id, 'channel': 'facebook', 'account_id': '1061', 'identity': '6798',

@@ -37,6 +37,14 @@ class TestTrash(ContactDocumentsCommon, TransactionCase):
         self.assertEqual(manager_tab['counts']['trash'], 1)
         self.assertEqual([row['id'] for row in manager_tab['documents']], [self.document.id])
 
+    def test_a_manager_without_contact_creation_rights_deletes_and_restores(self):
+        manager = new_test_user(self.env, login='cd_manager_no_pm',
+                                groups='base.group_user,contact_documents.group_contact_documents_manager')
+        self.document.with_user(manager).action_trash()
+        self.assertFalse(self.document.active)
+        self.document.with_user(manager).action_restore()
+        self.assertTrue(self.document.active)
+
     def test_users_do_not_see_the_trash(self):
         self.document.with_user(self.manager).action_trash()
         Document = self.env['contact.document'].with_user(self.user)
@@ -92,6 +100,7 @@ class TestTrash(ContactDocumentsCommon, TransactionCase):
 
     def test_a_replayed_message_does_not_refile_a_trashed_document(self):
         content, mimetype = SAMPLE_FILES['photo.png']
+
         def file_from_email():
             return self.env['contact.document']._file_documents(
                 self.contact, [{'name': 'photo.png', 'raw': content, 'mimetype': mimetype}],

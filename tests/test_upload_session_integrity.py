@@ -5,7 +5,10 @@ from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from ..models.contact_document_upload import MAX_OPEN_BYTES_PARAM, MAX_OPEN_SESSIONS_PARAM
+from ..models.contact_document_upload import (
+    MAX_OPEN_BYTES_PARAM,
+    MAX_OPEN_SESSIONS_PARAM,
+)
 from .common import make_pdf
 from .test_chunked_upload import CONTENT, ChunkedUploadCommon, chunks_of
 

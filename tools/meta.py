@@ -2,8 +2,6 @@
 
 Pure functions over the raw request, tested without HTTP.
 """
-import hashlib
-import hmac
 import json
 
 from .channel_message import (
@@ -12,31 +10,22 @@ from .channel_message import (
     PayloadError,
     clean_message,
 )
+from .signatures import check_sha256_signature, same_text, sha256_signature
 
+# Signed as HMAC-SHA256 of the raw body, ``sha256=<hex>``.
+compute_signature = sha256_signature
+check_signature = check_sha256_signature
 OBJECT_CHANNELS = {'page': 'facebook', 'instagram': 'instagram'}
 # Attachment types that carry a file of the conversation. Shared posts, reels,
 # story mentions and fallbacks point at someone else's content: skipped.
 FILE_TYPES = frozenset({'image', 'audio', 'video', 'file', 'sticker'})
-SIGNATURE_PREFIX = 'sha256='
-
-
-def compute_signature(app_secret, raw_body):
-    """``sha256=<hex>`` of HMAC-SHA256(app_secret, raw_body), as X-Hub-Signature-256 carries it."""
-    return SIGNATURE_PREFIX + hmac.new(app_secret.encode(), raw_body, hashlib.sha256).hexdigest()
-
-
-def check_signature(app_secret, raw_body, header):
-    """True when ``header`` signs the raw bytes of the body; never re-serialise the JSON."""
-    if not app_secret or not header or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(compute_signature(app_secret, raw_body), header)
 
 
 def check_verification(params, verify_token):
     """The challenge to answer to a subscription handshake, or None to refuse it."""
     if not verify_token or params.get('hub.mode') != 'subscribe':
         return None
-    if not hmac.compare_digest(params.get('hub.verify_token') or '', verify_token):
+    if not same_text(verify_token, params.get('hub.verify_token')):
         return None
     return params.get('hub.challenge') or None
 

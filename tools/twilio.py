@@ -15,6 +15,7 @@ from .channel_message import (
     PayloadError,
     clean_message,
 )
+from .signatures import same_text
 
 MAX_MEDIA_PER_MESSAGE = 10
 # Twilio account SIDs: 'AC' and 32 hexadecimal digits.
@@ -64,7 +65,7 @@ def check_signature(auth_token, url, params, signature):
     if not auth_token or not signature:
         return False
     return any(
-        hmac.compare_digest(compute_signature(auth_token, variant, params), signature)
+        same_text(compute_signature(auth_token, variant, params), signature)
         for variant in _url_variants(url)
     )
 

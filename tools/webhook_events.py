@@ -5,8 +5,6 @@ the company's secret: ``X-Contact-Documents-Signature: sha256=<hex>``.
 """
 import base64
 import binascii
-import hashlib
-import hmac
 import json
 import re
 
@@ -16,24 +14,17 @@ from .channel_message import (
     PayloadError,
     clean_message,
 )
+from .signatures import check_sha256_signature, sha256_signature
 
+# Signed as HMAC-SHA256 of the raw body, ``sha256=<hex>``.
+compute_signature = sha256_signature
+check_signature = check_sha256_signature
 SIGNATURE_HEADER = 'X-Contact-Documents-Signature'
-SIGNATURE_PREFIX = 'sha256='
 DIRECTIONS = ('received', 'sent')
 # Channels filed under their own name; any other is filed as 'other' under its label.
 KNOWN_CHANNELS = ('sms', 'facebook', 'instagram')
 CHANNEL_RE = re.compile(r'^[a-z0-9][a-z0-9_.-]{0,31}$')
 MAX_ATTACHMENTS = 20
-
-
-def compute_signature(secret, raw_body):
-    return SIGNATURE_PREFIX + hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
-
-
-def check_signature(secret, raw_body, header):
-    if not secret or not header or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    return hmac.compare_digest(compute_signature(secret, raw_body), header)
 
 
 def parse_event(raw_body):
