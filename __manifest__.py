@@ -28,6 +28,7 @@
             'contact_documents/static/tests/**/*.test.js',
         ],
     },
+    'uninstall_hook': 'uninstall_hook',
     'installable': True,
     'application': False,
 }

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 
-from ..tools import meta, webhook_events
+from ..tools import meta
 from ..tools.safe_fetch import DEFAULT_ALLOWED_HOSTS
+from ..tools.signatures import check_sha256_signature
 
 
 def _split_ids(text):
@@ -65,12 +66,12 @@ class ResCompany(models.Model):
     @api.model
     def _contact_documents_companies_for_meta(self, raw_body, signature):
         return self._contact_documents_companies_signing(
-            raw_body, signature, 'contact_documents_meta_app_secret', meta.check_signature)
+            raw_body, signature, 'contact_documents_meta_app_secret', check_sha256_signature)
 
     @api.model
     def _contact_documents_company_for_events(self, raw_body, signature):
         return self._contact_documents_companies_signing(
-            raw_body, signature, 'contact_documents_webhook_secret', webhook_events.check_signature)[:1]
+            raw_body, signature, 'contact_documents_webhook_secret', check_sha256_signature)[:1]
 
     @api.model
     def _contact_documents_meta_challenge(self, params):

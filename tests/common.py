@@ -27,14 +27,18 @@ def make_image(fmt='PNG', size=(8, 8), color=(200, 30, 30)):
 def make_pdf(text='hello'):
     """A small but complete PDF (fonts, cross-reference table) that PDF.js renders and pdfminer reads."""
     stream = f'BT /F1 24 Tf 40 100 Td ({text}) Tj ET'.encode()
-    objects = [
+    return build_pdf([
         b'<< /Type /Catalog /Pages 2 0 R >>',
         b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
         (b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R'
          b' /Resources << /Font << /F1 5 0 R >> >> >>'),
         b'<< /Length %d >>\nstream\n%s\nendstream' % (len(stream), stream),
         b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-    ]
+    ])
+
+
+def build_pdf(objects):
+    """A PDF of these numbered objects (1 is the catalog), with its cross-reference table."""
     pdf = bytearray(b'%PDF-1.4\n')
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -265,6 +269,14 @@ class MediaServer:
     def requests_to(self, path):
         return [headers for requested, headers in self.requests if requested == path]
 
+    @classmethod
+    def start_for_class(cls, test_class):
+        """A media server running until ``test_class``'s tests are over."""
+        server = cls()
+        server.start()
+        test_class.addClassCleanup(server.stop)
+        return server
+
 
 class ChannelSyncCommon:
     """A company connected to Twilio, a Facebook Page, an Instagram account and
@@ -282,9 +294,7 @@ class ChannelSyncCommon:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.media_server = MediaServer()
-        cls.media_server.start()
-        cls.addClassCleanup(cls.media_server.stop)
+        cls.media_server = MediaServer.start_for_class(cls)
         cls.company = cls.env.company
         cls.company.write({
             'contact_documents_twilio_account_sid': cls.TWILIO_SID,

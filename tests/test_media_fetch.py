@@ -209,9 +209,7 @@ class TestSafeFetchConnection(BaseCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.media_server = MediaServer()
-        cls.media_server.start()
-        cls.addClassCleanup(cls.media_server.stop)
+        cls.media_server = MediaServer.start_for_class(cls)
         cls.media_server.files['/media/photo.png'] = ('image/png', make_image('PNG'))
         cls.port = cls.media_server.httpd.server_port
 

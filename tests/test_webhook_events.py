@@ -4,7 +4,7 @@ import json
 from odoo.tests import BaseCase, HttpCase, tagged
 
 from odoo.addons.contact_documents.tests.common import ChannelSyncCommon
-from odoo.addons.contact_documents.tools import webhook_events
+from odoo.addons.contact_documents.tools import signatures, webhook_events
 from odoo.addons.contact_documents.tools.channel_message import PayloadError
 
 
@@ -98,7 +98,7 @@ class TestEventsProtocol(BaseCase):
                 webhook_events.parse_event(json.dumps(broken).encode())
 
     def test_signature(self):
-        header = webhook_events.compute_signature('key', b'{}')
-        self.assertTrue(webhook_events.check_signature('key', b'{}', header))
-        self.assertFalse(webhook_events.check_signature('key', b'{ }', header))
-        self.assertFalse(webhook_events.check_signature('', b'{}', header))
+        header = signatures.sha256_signature('key', b'{}')
+        self.assertTrue(signatures.check_sha256_signature('key', b'{}', header))
+        self.assertFalse(signatures.check_sha256_signature('key', b'{ }', header))
+        self.assertFalse(signatures.check_sha256_signature('', b'{}', header))

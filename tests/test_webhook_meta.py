@@ -6,7 +6,7 @@ import requests
 from odoo.tests import BaseCase, HttpCase, tagged
 
 from odoo.addons.contact_documents.tests.common import ChannelSyncCommon
-from odoo.addons.contact_documents.tools import meta
+from odoo.addons.contact_documents.tools import meta, signatures
 from odoo.addons.contact_documents.tools.channel_message import PayloadError
 
 
@@ -180,13 +180,13 @@ class TestMetaProtocol(BaseCase):
 
     def test_signature_is_checked_over_the_raw_bytes(self):
         raw_body = b'{"object":"page","entry":[]}'
-        header = meta.compute_signature('secret', raw_body)
+        header = signatures.sha256_signature('secret', raw_body)
         self.assertTrue(header.startswith('sha256='))
-        self.assertTrue(meta.check_signature('secret', raw_body, header))
-        self.assertFalse(meta.check_signature('secret', raw_body + b' ', header))
-        self.assertFalse(meta.check_signature('other', raw_body, header))
-        self.assertFalse(meta.check_signature('secret', raw_body, header.removeprefix('sha256=')))
-        self.assertFalse(meta.check_signature('', raw_body, header))
+        self.assertTrue(signatures.check_sha256_signature('secret', raw_body, header))
+        self.assertFalse(signatures.check_sha256_signature('secret', raw_body + b' ', header))
+        self.assertFalse(signatures.check_sha256_signature('other', raw_body, header))
+        self.assertFalse(signatures.check_sha256_signature('secret', raw_body, header.removeprefix('sha256=')))
+        self.assertFalse(signatures.check_sha256_signature('', raw_body, header))
 
     def test_parse_payload(self):
         payload = {'object': 'instagram', 'entry': [{'id': 'IG', 'time': 1, 'messaging': [

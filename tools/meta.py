@@ -10,11 +10,8 @@ from .channel_message import (
     PayloadError,
     clean_message,
 )
-from .signatures import check_sha256_signature, same_text, sha256_signature
+from .signatures import same_text
 
-# Signed as HMAC-SHA256 of the raw body, ``sha256=<hex>``.
-compute_signature = sha256_signature
-check_signature = check_sha256_signature
 OBJECT_CHANNELS = {'page': 'facebook', 'instagram': 'instagram'}
 # Attachment types that carry a file of the conversation. Shared posts, reels,
 # story mentions and fallbacks point at someone else's content: skipped.

@@ -14,11 +14,7 @@ from .channel_message import (
     PayloadError,
     clean_message,
 )
-from .signatures import check_sha256_signature, sha256_signature
 
-# Signed as HMAC-SHA256 of the raw body, ``sha256=<hex>``.
-compute_signature = sha256_signature
-check_signature = check_sha256_signature
 SIGNATURE_HEADER = 'X-Contact-Documents-Signature'
 DIRECTIONS = ('received', 'sent')
 # Channels filed under their own name; any other is filed as 'other' under its label.
