@@ -4,6 +4,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_odoo_env.sh"
 trap 'rm -rf "$ADDONS_LINK_DIR"' EXIT
 
+# The addon's Python dependencies beyond Odoo's own (olefile, phonenumbers).
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$ADDON_ROOT/requirements.txt" \
+    || die "could not install the addon's requirements (requirements.txt)"
+
 DB=${1:-contact_documents}
 shift || true
 if psql -d postgres -Atc "select 1 from pg_database where datname = '$DB'" | grep -q 1 \

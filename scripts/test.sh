@@ -11,8 +11,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/_odoo_env.sh"
 TEST_TAGS=/contact_documents
 if [ "${1:-}" = "--test-tags" ]; then TEST_TAGS=$2; fi
 
-"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r "$ADDON_ROOT/tests/requirements.txt" \
-    || die "could not install the test requirements (tests/requirements.txt)"
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+    -r "$ADDON_ROOT/requirements.txt" -r "$ADDON_ROOT/tests/requirements.txt" \
+    || die "could not install the addon's and the tests' requirements (requirements.txt, tests/requirements.txt)"
 # Content search is tested for real with Odoo's attachment_indexation, which reads PDF with
 # pdfminer.six. Its newest releases require a cryptography newer than Odoo 19 pins on
 # Python 3.11: take Debian bookworm's release, whose code runs with Odoo's pins.
