@@ -6,6 +6,9 @@
     'author': 'contact_documents',
     'license': 'LGPL-3',
     'depends': ['contacts', 'mail', 'phone_validation', 'sms'],
+    # olefile reads DOC and PPT files to check what they hold; phonenumbers lets
+    # phone_validation find contacts by phone whatever the format they are stored in.
+    'external_dependencies': {'python': ['olefile', 'phonenumbers']},
     'data': [
         'security/contact_documents_security.xml',
         'security/ir.model.access.csv',

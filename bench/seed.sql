@@ -50,10 +50,10 @@ SELECT :abase + g, name, 'binary', 'contact.document', :dbase + g, 'application/
 FROM bench_docs;
 
 INSERT INTO contact_document (id, partner_id, commercial_partner_id, attachment_id, name, direction, channel,
-                              mimetype, file_size, checksum, attachment_index, create_date, write_date,
+                              mimetype, file_size, checksum, attachment_index, active, create_date, write_date,
                               create_uid, write_uid)
 SELECT :dbase + d.g, d.partner_id, p.commercial_partner_id, :abase + d.g, d.name, d.direction, d.channel,
-       'application/pdf', d.file_size, d.checksum, 0, d.created, d.created, 2, 2
+       'application/pdf', d.file_size, d.checksum, 0, true, d.created, d.created, 2, 2
 FROM bench_docs d JOIN res_partner p ON p.id = d.partner_id;
 
 SELECT setval('res_partner_id_seq', (SELECT MAX(id) FROM res_partner));

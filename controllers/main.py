@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import Controller, request, route
 
 from ..models.ir_binary import OWN_ROUTE_CONTEXT
-from ..tools.file_types import MAX_UPLOAD_SIZE, PREVIEWABLE_MIMETYPES
+from ..tools.file_types import MAX_UPLOAD_SIZE
 
 _logger = logging.getLogger(__name__)
 
@@ -52,10 +52,11 @@ class ContactDocumentController(Controller):
 
     @route('/contact_documents/<int:document_id>/preview', type='http', auth='user', methods=['GET'])
     def preview(self, document_id, **kwargs):
-        """Inline only for images and PDF; anything else (HTML, SVG...) is a download."""
+        """Inline only for images and PDF whose name matches their content; anything else
+        (HTML, SVG, a file whose name lied...) is a download."""
         document = self._get_document(document_id)
-        response = self._stream(document, as_attachment=document.mimetype not in PREVIEWABLE_MIMETYPES)
-        if document.mimetype not in PREVIEWABLE_MIMETYPES:
+        response = self._stream(document, as_attachment=not document.is_previewable)
+        if not document.is_previewable:
             document._log_download()  # not shown in the browser: the file was downloaded
         return response
 
@@ -72,8 +73,8 @@ class ContactDocumentController(Controller):
             raise request.not_found() from None
         stream = request.env['ir.binary'].with_context({OWN_ROUTE_CONTEXT: True})._get_stream_from(
             attachment, 'raw', filename=document.name)
-        if document.mimetype not in PREVIEWABLE_MIMETYPES:
-            # A synced email may carry HTML or SVG: never let the browser render it.
+        if not document.is_previewable:
+            # A synced email may carry HTML or SVG, or a file whose name lied: never let the browser render it.
             stream.mimetype = 'application/octet-stream'
             as_attachment = True
         return stream.get_response(as_attachment=as_attachment)

@@ -9,7 +9,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_list, human_size
+from odoo.tools.mimetypes import MIMETYPE_HEAD_SIZE
 
+from ..tools.content_typing import type_by_content
 from ..tools.file_names import clean_file_name
 from ..tools.file_types import (
     ACCEPTED_EXTENSIONS,
@@ -28,6 +30,7 @@ MAX_TAB_PAGE_SIZE = 1000
 TAB_FIELDS = [
     'name', 'partner_id', 'mimetype', 'file_size', 'direction', 'channel',
     'create_date', 'create_uid', 'is_previewable', 'attachment_id', 'active', 'trashed_date', 'trashed_uid',
+    'content_mismatch',
 ]
 OUTGOING_MESSAGE_TYPES = ('comment', 'email_outgoing', 'auto_comment')
 # Images embedded in a message body (signatures, logos) are rewritten by
@@ -98,6 +101,11 @@ class ContactDocument(models.Model):
         "External Message ID", help="Identifier of the message on its channel, to file each file once.")
     attachment_index = fields.Integer(help="Position of the file in its message.")
     is_previewable = fields.Boolean(compute='_compute_is_previewable')
+    # Set by the product only, when it files the document (see tools/content_typing.py).
+    content_mismatch = fields.Boolean(
+        "Content Mismatch", readonly=True, copy=False,
+        help="The content of this file does not match the name it came with: it was renamed after its content, "
+             "is never previewed and can only be downloaded.")
     create_uid = fields.Many2one('res.users', string="Added by", readonly=True)
     create_date = fields.Datetime(string="Added on", readonly=True)
     # Filled by a background job where attachment_indexation is installed; never read with the list.
@@ -117,10 +125,11 @@ class ContactDocument(models.Model):
     _content_index_pending_idx = models.Index('(id) WHERE content_index_pending')
     _trash_idx = models.Index('(trashed_date) WHERE active IS NOT TRUE')
 
-    @api.depends('mimetype')
+    @api.depends('mimetype', 'content_mismatch')
     def _compute_is_previewable(self):
         for document in self:
-            document.is_previewable = document.mimetype in PREVIEWABLE_MIMETYPES
+            # A file whose name lied about its content is only ever downloaded, whatever it is.
+            document.is_previewable = document.mimetype in PREVIEWABLE_MIMETYPES and not document.content_mismatch
 
     # ------------------------------------------------------------------
     # Access: a document is visible exactly when its contact is
@@ -401,6 +410,9 @@ class ContactDocument(models.Model):
             'accepted_extensions': list(ACCEPTED_EXTENSIONS),
             'max_upload_size': MAX_UPLOAD_SIZE,
             'can_upload': partner.has_access('write'),
+            # The labels of the selections, translated: the tab shows them, never retypes them.
+            'direction_labels': dict(self._fields['direction']._description_selection(self.env)),
+            'channel_labels': dict(self._fields['channel']._description_selection(self.env)),
         }
 
     @api.model
@@ -486,7 +498,7 @@ class ContactDocument(models.Model):
         if not partners or not files:
             return self.browse()
         files = [
-            dict(file, name=self._clean_name(file['name']), index=file.get('index', position))
+            self._typed_by_content(dict(file, name=self._clean_name(file['name']), index=file.get('index', position)))
             for position, file in enumerate(files)
         ]
         already_filed = self._already_filed(partners, channel, external_message_id)
@@ -504,7 +516,37 @@ class ContactDocument(models.Model):
             'message_id': message.id if message else False,
             'external_message_id': external_message_id or False,
             'attachment_index': file['index'],
+            'content_mismatch': file['content_mismatch'],
         } for (partner, file), attachment in zip(to_file, attachments)]).with_env(self.env)
+
+    @api.model
+    def _typed_by_content(self, file):
+        """``file`` named and typed after its content, whatever its name or sender says.
+
+        A name whose extension contradicts the content gets the content's
+        extension added, and the document is marked (``content_mismatch``).
+        """
+        name, mimetype, mismatch = type_by_content(file['name'], self._file_head(file), file.get('mimetype'))
+        return dict(file, name=self._clean_name(name), mimetype=mimetype, content_mismatch=mismatch)
+
+    @api.model
+    def _file_head(self, file):
+        """The first bytes of a file to file, without reading the rest of it where it can be avoided."""
+        if 'raw' in file:
+            return file['raw'][:MIMETYPE_HEAD_SIZE]
+        if 'stream' in file:
+            stream = file['stream']
+            stream.seek(0)
+            head = stream.read(MIMETYPE_HEAD_SIZE)
+            stream.seek(0)
+            return head
+        if 'path' in file:
+            with open(file['path'], 'rb') as stream:
+                return stream.read(MIMETYPE_HEAD_SIZE)
+        attachment = file['attachment'].sudo()
+        if attachment.store_fname:
+            return attachment._file_read(attachment.store_fname, MIMETYPE_HEAD_SIZE)
+        return (attachment.raw or b'')[:MIMETYPE_HEAD_SIZE]
 
     @api.model
     def _clean_name(self, name):
@@ -512,7 +554,7 @@ class ContactDocument(models.Model):
         return clean_file_name(name or '') or _("Unnamed file")
 
     @api.model
-    def _file_message_attachments(self, message, from_gateway=False):
+    def _file_message_attachments(self, message, from_gateway=False, not_attached=None):
         """File the attachments of a posted mail.message on the contacts it concerns.
 
         An incoming email files them as received on its author; a message sent
@@ -525,9 +567,12 @@ class ContactDocument(models.Model):
             is its Message-Id (the key that files a replayed email once) trusted:
             any user can call ``message_post`` with a message type and an id of
             their choice.
+        :param not_attached: attachments of the message that its sender did
+            not attach: what the gateway extracted from a message attached to
+            the email, or from nameless parts (see tools/email_parts.py)
         """
         direction, partners = self._message_direction_and_partners(message, from_gateway)
-        files = self._message_files(message)
+        files = self._message_files(message, not_attached)
         if not partners or not files:
             return self.browse()
         return self._file_documents(
@@ -556,12 +601,13 @@ class ContactDocument(models.Model):
         return 'sent', contacts(recipients - message.author_id)
 
     @api.model
-    def _message_files(self, message):
-        inline_ids = {int(found) for found in INLINE_IMAGE_RE.findall(message.body or '')}
+    def _message_files(self, message, not_attached=None):
+        skipped_ids = {int(found) for found in INLINE_IMAGE_RE.findall(message.body or '')}
+        skipped_ids.update(not_attached.ids if not_attached else ())
         return [
             {'name': attachment.name, 'attachment': attachment, 'mimetype': attachment.mimetype, 'index': index}
             for index, attachment in enumerate(message.attachment_ids.sorted('id'))
-            if attachment.id not in inline_ids and attachment.type == 'binary'
+            if attachment.id not in skipped_ids and attachment.type == 'binary'
         ]
 
     @api.model
@@ -635,16 +681,19 @@ class ContactDocument(models.Model):
 
     @api.model
     def _refusal_message(self, filename, reason):
-        name = filename or _("(no name)")
+        """Why ``filename`` was refused, for the user: ``reason`` is a RefusedFile reason."""
+        name = filename or self.env._("(no name)")
         if reason == 'type':
-            return _("%(name)s was refused: only %(types)s files can be added.",
-                     name=name, types=format_list(self.env, ["DOC", "DOCX", "PNG", "JPG", "GIF", "PPT", "PPTX", "PDF"]))
+            types = format_list(self.env, [extension.upper() for extension in ACCEPTED_EXTENSIONS])
+            return self.env._("%(name)s was refused: only %(types)s files can be added.", name=name, types=types)
         if reason == 'size':
-            return _("%(name)s was refused: it is larger than %(limit)s.",
-                     name=name, limit=f'{MAX_UPLOAD_SIZE // (1024 * 1024)} MB')
+            return self.env._("%(name)s was refused: it is larger than %(limit)s.",
+                              name=name, limit=f'{MAX_UPLOAD_SIZE // (1024 * 1024)} MB')
         if reason == 'empty':
-            return _("%(name)s was refused: the file is empty.", name=name)
-        return _("%(name)s was refused: its content does not match its extension.", name=name)
+            return self.env._("%(name)s was refused: the file is empty.", name=name)
+        if reason == 'macros':
+            return self.env._("%(name)s was refused: it contains macros, which could run harmful code when opened.", name=name)
+        return self.env._("%(name)s was refused: its content does not match its extension.", name=name)
 
     def _zip_members(self):
         """The members of a ZIP of these documents, and the download recorded in the audit log.
@@ -775,10 +824,12 @@ class ContactDocument(models.Model):
     def _audit_chatter_body(self, action):
         direction_labels = dict(self._fields['direction']._description_selection(self.env))
         channel_labels = dict(self._fields['channel']._description_selection(self.env))
+        mismatch_note = Markup(' \N{EM DASH} %s') % self._content_mismatch_note()
         lines = Markup('').join(
-            Markup('<li>%s (%s, %s, %s)</li>') % (
+            Markup('<li>%s (%s, %s, %s)%s</li>') % (
                 document.name, human_size(document.file_size),
                 channel_labels[document.channel], direction_labels[document.direction],
+                mismatch_note if document.content_mismatch else '',
             )
             for document in self
         )
@@ -791,3 +842,8 @@ class ContactDocument(models.Model):
             'downloaded': _("Documents downloaded:"),
         }[action]
         return Markup('<p>%s</p><ul>%s</ul>') % (title, lines)
+
+    @api.model
+    def _content_mismatch_note(self):
+        """How the chatter marks a file whose content does not match its name."""
+        return self.env._("content does not match its name")

@@ -14,6 +14,7 @@ from odoo.tools import SQL
 from odoo.tools.mimetypes import get_extension, guess_mimetype
 
 from ..tools import safe_fetch
+from ..tools.content_typing import type_by_content
 from ..tools.safe_fetch import FetchError
 from .contact_document import CHANNELS, DIRECTIONS
 
@@ -155,7 +156,7 @@ class ContactDocumentMedia(models.Model):
                                                     message.external_id, [{
                                                         'name': attachment.name,
                                                         'raw': attachment.content,
-                                                        'mimetype': self._inline_mimetype(attachment),
+                                                        'mimetype': attachment.mimetype,
                                                         'index': attachment.index,
                                                     } for attachment in inline])
                 counts['filed'] += len(documents)
@@ -192,13 +193,6 @@ class ContactDocumentMedia(models.Model):
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
-    def _inline_mimetype(self, attachment):
-        sniffed = guess_mimetype(attachment.content[:2048], default='')
-        if sniffed not in UNKNOWN_MIMETYPES:
-            return sniffed
-        return attachment.mimetype or mimetypes.guess_type(attachment.name)[0] or 'application/octet-stream'
-
-    @api.model
     def _file_synced_files(self, partner, channel, label, direction, external_message_id, files):
         """File ``files`` on ``partner`` and tell it in its chatter, one message per file."""
         Document = self.env['contact.document'].sudo().with_context(contact_documents_skip_audit_chatter=True)
@@ -217,8 +211,10 @@ class ContactDocumentMedia(models.Model):
         else:
             text = _("%(channel)s: sent", channel=channel_name)
             author = document.partner_id.company_id.partner_id or self.env.company.partner_id
-        body = Markup('<p>%s <a href="/contact_documents/%s/preview" target="_blank">%s</a></p>') % (
-            text, document.id, document.name)
+        match_note = self.env['res.partner.channel.identity']._phone_match_note(self.company_id or self.env.company, document)
+        mismatch_note = Markup(' (%s)') % document._content_mismatch_note() if document.content_mismatch else ''
+        body = Markup('<p>%s <a href="/contact_documents/%s/preview" target="_blank">%s</a>%s%s</p>') % (
+            text, document.id, document.name, mismatch_note, Markup(' (%s)') % match_note if match_note else '')
         message_type = 'sms' if document.channel == 'sms' and 'sms' in dict(
             self.env['mail.message']._fields['message_type'].selection) else 'notification'
         return document.partner_id.sudo()._message_log(body=body, author_id=author.id, message_type=message_type)
@@ -316,7 +312,7 @@ class ContactDocumentMedia(models.Model):
         return (account_sid, auth_token) if account_sid and auth_token else None
 
     def _media_mimetype(self, fetched):
-        """The type to store: the content decides, the channel's word only fills in.
+        """The type to store: the content decides (tools/content_typing.py), the channel's word only fills in.
 
         A body whose sniffed type contradicts what the channel announced (an
         HTML error page instead of a photo) is refused, never filed.
@@ -325,15 +321,13 @@ class ContactDocumentMedia(models.Model):
             raise FetchError("the file is empty")
         sniffed = guess_mimetype(fetched.head, default='')
         expected = (self.mimetype or '').split(';', 1)[0].strip().lower()
-        declared = fetched.content_type
-        if sniffed not in UNKNOWN_MIMETYPES:
-            if expected and sniffed.split('/')[0] != expected.split('/')[0]:
-                raise FetchError(f"the server sent {sniffed} where {expected} was expected")
-            return sniffed
-        for candidate in (expected, declared):
-            if candidate and not candidate.endswith('/*') and candidate not in UNKNOWN_MIMETYPES:
-                return candidate
-        return sniffed or 'application/octet-stream'
+        if sniffed not in UNKNOWN_MIMETYPES and expected and sniffed.split('/')[0] != expected.split('/')[0]:
+            raise FetchError(f"the server sent {sniffed} where {expected} was expected")
+        declared = next((
+            candidate for candidate in (expected, fetched.content_type)
+            if candidate and not candidate.endswith('/*') and candidate not in UNKNOWN_MIMETYPES
+        ), None)
+        return type_by_content('', fetched.head, declared)[1]
 
     def _media_filename(self, fetched, mimetype):
         if self.name and get_extension(self.name):

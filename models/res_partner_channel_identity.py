@@ -1,15 +1,31 @@
+import functools
+import logging
 import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, create_index, email_normalize
 
-# Characters mail.thread.phone strips before comparing numbers; its indexes use the same expression.
-PHONE_STRIP_RE = r'[\s\\./\(\)\-]'
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
+
+try:
+    import phonenumbers
+except ImportError:
+    phonenumbers = None
+
+_logger = logging.getLogger(__name__)
+
+# What phone_sanitized holds when phonenumbers normalised it; anything else was saved without it.
+E164_PATTERN = r'^\+[0-9]+$'
+# The name Odoo gives the index of res.partner's phone_sanitized field (index='btree_not_null').
+PHONE_SANITIZED_INDEX = 'res_partner__phone_sanitized_index'
+# Shorter numbers written as they are (no phonenumbers, or invalid) match too much to be trusted.
+MIN_PHONE_DIGITS = 6
 CHANNEL_NAMES = {'sms': "SMS", 'facebook': "Facebook", 'instagram': "Instagram"}
-# The company's own contacts before shared ones (company-less contacts sort last), then the
-# oldest: a shared contact created later with the same email or phone does not capture the sender.
+# By email, the company's own contacts before shared ones (company-less contacts sort last), then
+# the oldest: a shared contact created later with the same email does not capture the sender.
+# By phone, see _phone_match_query.
 CONTACT_MATCH_ORDER = 'company_id, id'
 
 
@@ -42,6 +58,14 @@ class ResPartnerChannelIdentity(models.Model):
         "This channel identity already belongs to a contact.",
     )
 
+    def init(self):
+        super().init()
+        # Senders are looked up by phone_sanitized (_phone_match_query), which Odoo 19
+        # stores on res.partner without an index.
+        create_index(self.env.cr, PHONE_SANITIZED_INDEX, 'res_partner', ['phone_sanitized'],
+                     where='phone_sanitized IS NOT NULL')
+        self._recompute_phone_sanitized_saved_without_phonenumbers()
+
     @api.constrains('partner_id', 'company_id')
     def _check_partner_company(self):
         for identity in self:
@@ -54,9 +78,10 @@ class ResPartnerChannelIdentity(models.Model):
     def _find_or_create_partner(self, company, message):
         """The contact a :class:`ChannelMessage` was exchanged with.
 
-        Looked up by channel identity, then phone, then email; an unknown sender
-        is created when the company allows it. The identity is remembered on the
-        contact found or created.
+        Looked up by channel identity, then phone (the most recently active
+        contact when several have the number, see :meth:`_phone_match_query`),
+        then email; an unknown sender is created when the company allows it.
+        The identity is remembered on the contact found or created.
 
         :return: res.partner record, empty when the sender is unknown and ignored
         """
@@ -107,41 +132,118 @@ class ResPartnerChannelIdentity(models.Model):
 
     @api.model
     def _find_contact_by_phone(self, company, number):
-        """The contact whose phone is ``number``.
+        """The contact whose phone is ``number``: the best of them when several share it.
 
-        Odoo's normalisation first (``phone_sanitized``, E.164 in the company's
-        country); then the digits, so that ``+1 555-0100`` and ``15550100``
-        match even when the number cannot be validated.
+        See :meth:`_match_phone` for how numbers compare and which contact is best.
         """
-        Partner = self.env['res.partner'].with_company(company)
-        sanitized = Partner._phone_format(number=number, country=company.country_id or self.env.company.country_id)
-        domain = self._company_partner_domain(company)
+        return self._match_phone(company, number)[0]
+
+    @api.model
+    def _match_phone(self, company, number):
+        """The best contact whose phone is ``number``, and how many share it with it.
+
+        :return: (res.partner record, empty when none matches; how many
+            contacts of its rank, see :meth:`_phone_match_query`, have the number)
+        """
+        query = self._phone_match_query(company, number)
+        rows = self.env.execute_query(query.select(
+            SQL.identifier(query.table, 'id'),
+            SQL("count(*) OVER (PARTITION BY %s IS NULL)", self._partner_company_sql(query)),
+        )) if query is not None else []
+        if not rows:
+            return self.env['res.partner'], 0
+        partner_id, count = rows[0]
+        return self.env['res.partner'].browse(partner_id), count
+
+    @api.model
+    def _phone_match_query(self, company, number):
+        """The query of the contacts whose phone is ``number``, best first (limit 1), or None.
+
+        The number is normalised to E.164 the way Odoo stores ``phone_sanitized``
+        (a national number in the company's country), then looked up through
+        that column's index, so ``(415) 555-0142`` saved on a contact matches a
+        message from ``+14155550142``. A number that cannot be normalised (not
+        a valid number, or ``phonenumbers`` missing) is looked up as written,
+        separators aside, through Odoo's ``phone_mobile_search`` and its index
+        on each phone field.
+
+        Best: the company's own contacts before shared ones, then the most
+        recently active one, the contact whose chatter got the latest message
+        (the highest ``mail_message.id``, read through the (model, res_id, id)
+        index: one index probe per candidate), the newest contact on a tie.
+        """
+        Partner = self.env['res.partner']
+        number = (number or '').strip()
+        sanitized = self._phone_e164(company, number)
         if sanitized:
-            partner = Partner.search(domain & Domain('phone_sanitized', '=', sanitized), limit=1, order=CONTACT_MATCH_ORDER)
-            if partner:
-                return partner
-        digits = re.sub(r'\D', '', number.strip().removeprefix('00'))
-        if len(digits) < 6:
-            return Partner.browse()
-        phone_fields = [
-            fname for fname in Partner._phone_get_number_fields()
-            if fname in Partner._fields and Partner._fields[fname].store
-        ]
-        if not phone_fields:
-            return Partner.browse()
-        candidates = (digits, f'+{digits}', f'00{digits}')
-        Partner.flush_model(phone_fields)
+            phone_domain = Domain('phone_sanitized', '=', sanitized)
+        elif len(re.sub(PHONE_REGEX_PATTERN, '', number)) >= MIN_PHONE_DIGITS:
+            phone_domain = Domain('phone_mobile_search', '=', number)
+        else:
+            return None
+        query = Partner._search(self._company_partner_domain(company) & phone_domain)
+        if query.is_empty():
+            return None
+        partner_id = SQL.identifier(query.table, 'id')
+        query.order = SQL(
+            "%s IS NULL, (SELECT max(message.id) FROM mail_message message"
+            " WHERE message.model = %s AND message.res_id = %s) DESC NULLS LAST, %s DESC",
+            self._partner_company_sql(query), Partner._name, partner_id, partner_id)
+        query.limit = 1
+        return query
+
+    @api.model
+    def _partner_company_sql(self, query):
+        return self.env['res.partner']._field_to_sql(query.table, 'company_id', query)
+
+    @api.model
+    def _phone_e164(self, company, number):
+        """``number`` in E.164 (``+14155550142``), or False when it is no valid number.
+
+        Without the ``phonenumbers`` package Odoo cannot normalise anything:
+        say so once, and let the caller look the number up as written.
+        """
+        if phonenumbers is None:
+            _log_phonenumbers_missing()
+            return False
+        return self.env['res.partner']._phone_format(number=number, country=company.country_id)
+
+    @api.model
+    def _phone_match_note(self, company, document):
+        """What the chatter line of a synced ``document`` says of a shared number: '' if nothing.
+
+        SMS documents are filed on the contact found by the sender's number:
+        when other contacts of the same rank have that number too, the line
+        tells how many, so that someone can check the choice (the most
+        recently active one, see :meth:`_phone_match_query`).
+        """
+        partner = document.partner_id
+        number = partner.phone_sanitized or partner.phone
+        if document.channel != 'sms' or not number:
+            return ''
+        best, count = self._match_phone(company, number)
+        if count < 2 or best.company_id != partner.company_id:
+            return ''
+        return self.env._("matched by phone among %(count)s contacts, the most recently active", count=count)
+
+    @api.model
+    def _recompute_phone_sanitized_saved_without_phonenumbers(self):
+        """Normalise again the numbers Odoo saved while ``phonenumbers`` was missing.
+
+        Without the package ``phone_sanitized`` holds each number as typed
+        (``(415) 555-0142``), which no E.164 lookup finds; with it, E.164 or
+        nothing. Run on each install and update of the addon: a single query
+        once every number is E.164.
+        """
+        if phonenumbers is None:
+            return
+        self.env['res.partner'].flush_model(['phone_sanitized'])
         self.env.cr.execute(SQL(
-            "SELECT id FROM res_partner WHERE %s",
-            SQL(' OR ').join(
-                SQL("regexp_replace(%s, %s, '', 'g') IN %s", SQL.identifier(fname), PHONE_STRIP_RE, candidates)
-                for fname in phone_fields
-            ),
-        ))
-        matching_ids = [row[0] for row in self.env.cr.fetchall()]
-        if not matching_ids:
-            return Partner.browse()
-        return Partner.search(domain & Domain('id', 'in', matching_ids), limit=1, order=CONTACT_MATCH_ORDER)
+            "SELECT id FROM res_partner WHERE phone_sanitized IS NOT NULL AND phone_sanitized !~ %s", E164_PATTERN))
+        partners = self.env['res.partner'].browse([row[0] for row in self.env.cr.fetchall()])
+        if partners:
+            _logger.info("Normalising the phone numbers of %s contacts saved without phonenumbers", len(partners))
+            self.env.add_to_compute(partners._fields['phone_sanitized'], partners)
 
     @api.model
     def _find_contact_by_email(self, company, email):
@@ -166,3 +268,11 @@ class ResPartnerChannelIdentity(models.Model):
             'email': contact.get('email') or False,
             'company_id': company.id,
         })
+
+
+@functools.cache
+def _log_phonenumbers_missing():
+    _logger.warning(
+        "The phonenumbers Python package is missing: contacts are matched by phone only as written "
+        "(spaces, dots, dashes and parentheses aside), so a national number no longer matches its "
+        "international form. Install phonenumbers (pip install phonenumbers).")

@@ -6,9 +6,11 @@ from . import test_channel_settings
 from . import test_chunked_upload
 from . import test_content_index_limits
 from . import test_content_search
+from . import test_content_typing
 from . import test_document_integrity
 from . import test_documents_tab_search
 from . import test_download
+from . import test_email_corpus
 from . import test_email_sync
 from . import test_file_names
 from . import test_file_types
@@ -16,6 +18,7 @@ from . import test_malformed_requests
 from . import test_media_fetch
 from . import test_partner_merge
 from . import test_permission_matrix
+from . import test_phone_matching
 from . import test_trash
 from . import test_ui
 from . import test_upload

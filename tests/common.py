@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from odoo.tests import new_test_user
+from odoo.tools import file_open
 
 from odoo.addons.contact_documents.models.contact_document_media import HTTP_HOSTS_PARAM
 from odoo.addons.contact_documents.tools.safe_fetch import DEFAULT_ALLOWED_HOSTS
@@ -60,9 +61,23 @@ def make_ooxml(root):
     return buffer.getvalue()
 
 
-def make_ole(marker=b'\xEC\xA5\xC1\x00'):
-    """The header of an OLE compound file, as DOC and PPT files start."""
-    return b'\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1' + b'\x00' * 504 + marker + b'\x00' * 1024
+def real_file(name):
+    """The bytes of ``tests/files/<name>``: a file made by a real tool (``tests/files/make_files.py`` says how)."""
+    with file_open(f'contact_documents/tests/files/{name}', 'rb') as file:
+        return file.read()
+
+
+# Files of tests/files accepted under their own name, and the mimetype they are filed with.
+REAL_FILES = {
+    'letter.doc': 'application/msword',
+    'letter.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    'letter.pdf': 'application/pdf',
+    'slides.ppt': 'application/vnd.ms-powerpoint',
+    'slides.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    'photo.png': 'image/png',
+    'photo.jpg': 'image/jpeg',
+    'anim.gif': 'image/gif',
+}
 
 
 SAMPLE_FILES = {
@@ -71,10 +86,8 @@ SAMPLE_FILES = {
     'photo.jpg': (make_image('JPEG'), 'image/jpeg'),
     'photo.jpeg': (make_image('JPEG', color=(1, 2, 3)), 'image/jpeg'),
     'anim.gif': (make_image('GIF'), 'image/gif'),
-    'letter.doc': (make_ole(), 'application/msword'),
-    'letter.docx': (make_ooxml('word/'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
-    'slides.ppt': (make_ole(b'\x00\x6E\x1E\xF0'), 'application/vnd.ms-powerpoint'),
-    'slides.pptx': (make_ooxml('ppt/'), 'application/vnd.openxmlformats-officedocument.presentationml.presentation'),
+    # Office files are only accepted whole (OLE2 streams, package content types): made by LibreOffice.
+    **{name: (real_file(name), REAL_FILES[name]) for name in ('letter.doc', 'letter.docx', 'slides.ppt', 'slides.pptx')},
 }
 
 

@@ -5,7 +5,7 @@ from odoo import http
 from odoo.tests import HttpCase, tagged
 
 from ..tools.file_types import MAX_UPLOAD_SIZE
-from .common import SAMPLE_FILES, ContactDocumentsCommon
+from .common import REAL_FILES, SAMPLE_FILES, ContactDocumentsCommon, real_file
 
 # Binary-looking content with line breaks, as real files have.
 FILLER = bytes(range(256)) * 4096
@@ -53,10 +53,24 @@ class TestUpload(ContactDocumentsCommon, HttpCase):
         errors = response.json()['errors']
         self.assertEqual(len(errors), 2)
         self.assertIn('setup.exe', errors[0])
-        self.assertIn('only DOC, DOCX, PNG, JPG, GIF, PPT, PPTX, and PDF', errors[0])
+        self.assertIn('only DOC, DOCX, GIF, JPEG, JPG, PDF, PNG, PPT, and PPTX files can be added', errors[0])
         self.assertIn('invoice.pdf', errors[1])
         self.assertIn('content does not match', errors[1])
         self.assertEqual(self.documents().mapped('name'), ['report.pdf'])
+
+    def test_macros_are_refused_with_their_reason_and_a_good_file_is_kept(self):
+        docx = REAL_FILES['letter.docx']
+        response = self.upload([
+            ('ufile', ('invoice.docx', real_file('macro.docm'), docx)),
+            ('ufile', ('letter.docx', real_file('letter.docx'), docx)),
+        ])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()['errors'], [
+            "invoice.docx was refused: it contains macros, which could run harmful code when opened.",
+        ])
+        document = self.documents()
+        self.assertEqual((document.name, document.mimetype), ('letter.docx', docx))
+        self.assertEqual(document.attachment_id.raw, real_file('letter.docx'))
 
     def test_only_refused_files_answers_400_and_files_nothing(self):
         response = self.upload([('ufile', ('page.html', b'<html></html>', 'text/html'))])

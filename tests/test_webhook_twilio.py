@@ -50,13 +50,61 @@ class TestWebhookTwilio(ChannelSyncCommon, HttpCase):
         self.assertIn('SMS/MMS: received', chatter[0].body)
         self.assertEqual(documents.message_id, chatter)
 
-    def test_phone_numbers_match_whatever_their_formatting(self):
-        digits_only = self.env['res.partner'].create({'name': 'Digits Only', 'phone': '15550111'})
-        for sender, contact in (('+15550100', self.sms_contact), ('+1 555 0111', digits_only)):
-            message_sid = f'MMphone{sender[-4:]}0000000000000000000000'
-            self.post_twilio(self.twilio_params(message_sid=message_sid, sender=sender, media=[
-                (self.media_url('/media/photo.png'), 'image/png')]))
-            self.assertEqual(self.queued_for(message_sid).partner_id, contact)
+    def post_mms_from(self, sender, message_sid):
+        response = self.post_twilio(self.twilio_params(message_sid=message_sid, sender=sender, media=[
+            (self.media_url('/media/photo.png'), 'image/png')]))
+        self.assertEqual(response.status_code, 200, response.text)
+        return self.queued_for(message_sid)
+
+    def test_mms_from_an_e164_number_finds_the_contact_whatever_the_format_it_was_saved_in(self):
+        self.company.country_id = self.env.ref('base.us')
+        Partner = self.env['res.partner']
+        saved = {
+            '(415) 555-0142': '+14155550142',
+            '415.555.0143': '+14155550143',
+            '415 555 0144': '+14155550144',
+            '+1 415-555-0145': '+14155550145',
+            '0014155550146': '+14155550146',
+            '+14155550147': '+14155550147',
+            '14155550148': '+14155550148',
+        }
+        contacts = {phone: Partner.create({'name': f'Saved as {phone}', 'phone': phone, 'company_id': self.company.id})
+                    for phone in saved}
+        contact_count = Partner.search_count([])
+        for phone, sender in saved.items():
+            with self.subTest(saved=phone):
+                self.assertEqual(self.post_mms_from(sender, f'MMformat{sender[-4:]}00000000000000000000000').partner_id,
+                                 contacts[phone])
+        self.assertEqual(Partner.search_count([]), contact_count, "no contact is created")
+        self.run_media_cron()
+        for phone, contact in contacts.items():
+            self.assertEqual(self.documents_of(contact).name, 'photo.png', phone)
+            self.assertNotIn('matched by phone', self.documents_of(contact).message_id.body)
+
+    def test_mms_from_another_country_finds_the_contact_saved_in_international_format(self):
+        self.company.country_id = self.env.ref('base.us')
+        london = self.env['res.partner'].create({'name': 'London Office', 'phone': '+44 20 7946 0958'})
+        paris = self.env['res.partner'].create({
+            'name': 'Paris Office', 'phone': '06 12 34 56 78', 'country_id': self.env.ref('base.fr').id})
+        self.assertEqual(self.post_mms_from('+442079460958', 'MMlondon000000000000000000000001').partner_id, london)
+        self.assertEqual(self.post_mms_from('+33612345678', 'MMparis0000000000000000000000001').partner_id, paris)
+
+    def test_a_shared_number_files_on_the_most_recently_active_contact_and_says_so(self):
+        self.company.country_id = self.env.ref('base.us')
+        Partner = self.env['res.partner']
+        older = Partner.create({'name': 'Pat Old', 'phone': '(415) 555-0150', 'company_id': self.company.id})
+        newer = Partner.create({'name': 'Pat New', 'phone': '+1 415 555 0150', 'company_id': self.company.id})
+        older.message_post(body="Called about the quote")  # the latest activity, though older is the older contact
+
+        self.assertEqual(self.post_mms_from('+14155550150', 'MMshared00000000000000000000000001').partner_id, older)
+        self.run_media_cron()
+        line = self.documents_of(older).message_id
+        self.assertIn('SMS/MMS: received', line.body)
+        self.assertIn('matched by phone among 2 contacts, the most recently active', line.body)
+        self.assertFalse(self.documents_of(newer))
+
+        newer.message_post(body="Sent the contract")
+        self.assertEqual(self.post_mms_from('+14155550150', 'MMshared00000000000000000000000002').partner_id, newer)
 
     def test_signature_covers_the_public_url_behind_a_proxy(self):
         self.env['ir.config_parameter'].sudo().set_param('web.base.url', 'https://odoo.example.com')

@@ -33,6 +33,16 @@ defineMailModels();
 
 const MB = 1024 * 1024;
 const RULES = { acceptedExtensions: ["doc", "docx", "gif", "jpeg", "jpg", "pdf", "png", "ppt", "pptx"], maxUploadSize: 250 * MB };
+// The labels of contact.document's selections, as get_documents_tab_data returns them.
+const DIRECTION_LABELS = { internal: "Internal", sent: "Sent", received: "Received" };
+const CHANNEL_LABELS = {
+    upload: "Upload",
+    email: "Email",
+    sms: "SMS/MMS",
+    facebook: "Facebook Messenger",
+    instagram: "Instagram",
+    other: "Other Channel",
+};
 
 /**
  * The upload-session API in memory, with chunks of 4 bytes: records what the
@@ -127,7 +137,14 @@ const DOCUMENTS = [
  * are recorded in ``calls``. action_trash and action_restore move the fake's
  * documents in and out of the trash.
  */
-function mockTabData({ documents = DOCUMENTS, canDelete = false, canUpload = true } = {}) {
+function mockTabData({
+    documents = DOCUMENTS,
+    canDelete = false,
+    canUpload = true,
+    acceptedExtensions = RULES.acceptedExtensions,
+    directionLabels = DIRECTION_LABELS,
+    channelLabels = CHANNEL_LABELS,
+} = {}) {
     const calls = [];
     documents = documents.map((doc) => ({ ...doc }));
     onRpc("contact.document", "get_documents_tab_data", ({ args, kwargs }) => {
@@ -155,8 +172,10 @@ function mockTabData({ documents = DOCUMENTS, canDelete = false, canUpload = tru
             can_delete: canDelete,
             can_upload: canUpload,
             show_contact: false,
-            accepted_extensions: RULES.acceptedExtensions,
+            accepted_extensions: acceptedExtensions,
             max_upload_size: RULES.maxUploadSize,
+            direction_labels: directionLabels,
+            channel_labels: channelLabels,
         };
     });
     for (const [method, active] of [["action_trash", false], ["action_restore", true]]) {
@@ -228,6 +247,27 @@ describe("documents tab", () => {
         expect(".o_contact_documents_row[data-id='1'] .o_image").toHaveAttribute("data-mimetype", "application/pdf");
     });
 
+    test("directions and channels are named as the server names them", async () => {
+        mockTabData({
+            directionLabels: { internal: "Interne", sent: "Envoyé", received: "Reçu" },
+            channelLabels: { ...CHANNEL_LABELS, email: "Courriel" },
+        });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(queryAllTexts(".o_contact_documents_direction_filters .o_contact_documents_filter > span:first-child")).toEqual(
+            ["All", "Interne", "Envoyé", "Reçu"]
+        );
+        expect(queryAllTexts(".o_contact_documents_col_direction")).toEqual(["Interne", "Interne", "Envoyé", "Reçu"]);
+        expect(queryAllTexts(".o_contact_documents_col_channel")).toEqual(["Courriel", "Courriel", "Courriel", "Courriel"]);
+    });
+
+    test("Add Documents names the types the server accepts", async () => {
+        mockTabData({ acceptedExtensions: ["pdf", "png"] });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        await contains(".o_contact_documents_add").click();
+        expect(".o_contact_documents_rules").toHaveText("PDF and PNG files, up to 250 MB each.");
+        expect(".o_contact_documents_file_input").toHaveAttribute("accept", ".pdf,.png");
+    });
+
     test("a filter asks the server for that direction only", async () => {
         const calls = mockTabData();
         await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
@@ -292,6 +332,22 @@ describe("documents tab", () => {
         await contains(".o_contact_documents_row[data-id='3'] .o_contact_documents_row_menu_toggle").click();
         await contains(".o_contact_documents_row_menu .o_contact_documents_preview").click();
         expect(".o_notification").toHaveText("Offer.docx cannot be previewed: download it to open it.");
+        expect(".o-FileViewer").toHaveCount(0);
+    });
+
+    test("a file whose name lied about its content is marked, without thumbnail, and only downloaded", async () => {
+        const renamed = { ...makeDocument(5, "photo.jpg.png", "received", "image/png"), is_previewable: false, content_mismatch: true };
+        mockTabData({ documents: [...DOCUMENTS, renamed] });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(".o_contact_documents_mismatch").toHaveCount(1);
+        expect(".o_contact_documents_row[data-id='5'] .o_contact_documents_mismatch").toHaveText(
+            "content does not match its name"
+        );
+        expect(".o_contact_documents_row[data-id='5'] .o_contact_documents_thumb").toHaveCount(0);
+        expect(".o_contact_documents_row[data-id='2'] .o_contact_documents_thumb").toHaveCount(1);
+        await contains(".o_contact_documents_row[data-id='5'] .o_contact_documents_row_menu_toggle").click();
+        await contains(".o_contact_documents_row_menu .o_contact_documents_preview").click();
+        expect(".o_notification").toHaveText("photo.jpg.png cannot be previewed: download it to open it.");
         expect(".o-FileViewer").toHaveCount(0);
     });
 

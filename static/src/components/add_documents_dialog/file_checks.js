@@ -1,4 +1,5 @@
 import { _t } from "@web/core/l10n/translation";
+import { formatList } from "@web/core/l10n/utils";
 import { user } from "@web/core/user";
 
 const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
@@ -63,9 +64,12 @@ export function fileRefusal(file, { acceptedExtensions, maxUploadSize }) {
 }
 
 /**
- * @param {string[]} extensions
- * @returns {string} e.g. "DOC, DOCX, GIF, JPEG, JPG, PDF, PNG, PPT, PPTX"
+ * The accepted types as the server names them in its refusals: each
+ * extension in capitals, listed in the user's language.
+ *
+ * @param {string[]} extensions the server's ``accepted_extensions``
+ * @returns {string} e.g. "DOC, DOCX, GIF, JPEG, JPG, PDF, PNG, PPT, and PPTX"
  */
 export function acceptedTypesLabel(extensions) {
-    return extensions.map((extension) => extension.toUpperCase()).join(", ");
+    return formatList(extensions.map((extension) => extension.toUpperCase()));
 }

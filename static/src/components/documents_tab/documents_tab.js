@@ -35,31 +35,12 @@ export class DocumentsTab extends Component {
         this.dialog = useService("dialog");
         this.notification = useService("notification");
         this.fileViewer = useFileViewer();
-        this.filters = [
-            { key: "all", label: _t("All") },
-            { key: "internal", label: _t("Internal") },
-            { key: "sent", label: _t("Sent") },
-            { key: "received", label: _t("Received") },
-        ];
-        // Not a direction: set apart from the filters above, and shown to managers only.
+        // Not a direction: set apart from the filters of the directions, and shown to managers only.
         this.trashFilter = { key: "trash", label: _t("Trash") };
-        this.directionLabels = {
-            internal: _t("Internal"),
-            sent: _t("Sent"),
-            received: _t("Received"),
-        };
         this.directionBadgeClasses = {
             internal: "text-bg-info",
             sent: "text-bg-warning",
             received: "text-bg-success",
-        };
-        this.channelLabels = {
-            upload: _t("Upload"),
-            email: _t("Email"),
-            sms: _t("SMS/MMS"),
-            facebook: _t("Facebook Messenger"),
-            instagram: _t("Instagram"),
-            other: _t("Other Channel"),
         };
         this.state = useState({
             filter: "all",
@@ -71,6 +52,9 @@ export class DocumentsTab extends Component {
             showContact: false,
             acceptedExtensions: [],
             maxUploadSize: 0,
+            // The labels of the model's selections, as the server translates them.
+            directionLabels: {},
+            channelLabels: {},
             loading: true,
             loadingMore: false,
             newIds: [],
@@ -97,6 +81,22 @@ export class DocumentsTab extends Component {
 
     get inTrash() {
         return this.state.filter === "trash";
+    }
+
+    /** "All", then one filter per direction, in the order of the model's selection. */
+    get filters() {
+        return [
+            { key: "all", label: _t("All") },
+            ...Object.entries(this.state.directionLabels).map(([key, label]) => ({ key, label })),
+        ];
+    }
+
+    get directionLabels() {
+        return this.state.directionLabels;
+    }
+
+    get channelLabels() {
+        return this.state.channelLabels;
     }
 
     get total() {
@@ -173,7 +173,8 @@ export class DocumentsTab extends Component {
     }
 
     isImage(doc) {
-        return IMAGE_MIMETYPES.includes(doc.mimetype);
+        // A file whose name lied about its content is only ever downloaded: no thumbnail.
+        return IMAGE_MIMETYPES.includes(doc.mimetype) && !doc.content_mismatch;
     }
 
     thumbnailUrl(doc) {
@@ -250,6 +251,8 @@ export class DocumentsTab extends Component {
         this.state.showContact = data.show_contact;
         this.state.acceptedExtensions = data.accepted_extensions;
         this.state.maxUploadSize = data.max_upload_size;
+        this.state.directionLabels = data.direction_labels;
+        this.state.channelLabels = data.channel_labels;
     }
 
     /**
