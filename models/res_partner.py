@@ -23,6 +23,21 @@ class ResPartner(models.Model):
         for partner in self:
             partner.contact_document_count = counts.get(partner._origin, 0)
 
+    def _phone_get_country(self):
+        """The contact's country, else its company's, to read a number typed in national format.
+
+        Odoo falls back to the country of the company the user is working in,
+        which says nothing of a contact of another company.
+        """
+        countries = super()._phone_get_country()
+        for partner in self:
+            if partner.id not in countries and partner.company_id.country_id:
+                countries[partner.id] = partner.company_id.country_id
+        return countries
+
+    def _phone_get_sanitize_triggers(self):
+        return super()._phone_get_sanitize_triggers() + ['company_id']
+
     def write(self, vals):
         if 'company_id' not in vals:
             return super().write(vals)

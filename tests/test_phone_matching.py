@@ -75,6 +75,12 @@ class TestPhoneMatching(TransactionCase):
         self.assertEqual(self.find('+33612345678'), national, "a contact's national number is read in its country")
         self.assertFalse(self.find('+14155550142'))
 
+    def test_a_national_number_is_read_in_the_country_of_the_contacts_company(self):
+        french_company = self.env['res.company'].create({'name': 'Société', 'country_id': self.env.ref('base.fr').id})
+        contact = self.Partner.create({'name': 'Client', 'phone': '01 23 45 67 89', 'company_id': french_company.id})
+        self.assertEqual(contact.phone_sanitized, '+33123456789')
+        self.assertEqual(self.Identity._find_contact_by_phone(french_company, '+33123456789'), contact)
+
     def test_most_recently_active_contact_wins_and_the_count_is_told(self):
         older = self.Partner.create({'name': 'Older Duplicate', 'phone': '(415) 555-0150', 'company_id': self.company.id})
         newer = self.Partner.create({'name': 'Newer Duplicate', 'phone': '+1 415 555 0150', 'company_id': self.company.id})
