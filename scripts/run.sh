@@ -16,4 +16,5 @@ if psql -d postgres -Atc "select 1 from pg_database where datname = '$DB'" | gre
 else
     MODULE_ARGS=(-i contact_documents)
 fi
-exec "$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" --http-interface "${HTTP_INTERFACE:-127.0.0.1}" -d "$DB" "${MODULE_ARGS[@]}" "$@"
+# Not exec: the EXIT trap must still remove the temporary addons folder when Odoo stops.
+"$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" --http-interface "${HTTP_INTERFACE:-127.0.0.1}" -d "$DB" "${MODULE_ARGS[@]}" "$@"
