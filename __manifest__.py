@@ -3,7 +3,7 @@
     'version': '19.0.1.1.0',
     'category': 'Sales/CRM',
     'summary': "A Documents tab on every contact: every file exchanged with it, filed and audited",
-    'author': 'contact_documents',
+    'author': 'Contact Documents Team',
     'license': 'LGPL-3',
     'depends': ['contacts', 'mail', 'phone_validation', 'sms'],
     # olefile reads DOC and PPT files to check what they hold; phonenumbers lets

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Run the contact_documents test suite on a throwaway database and print
-# "N passed, N failed". Exits non-zero on any failure or error, and when
-# Odoo or PostgreSQL is missing.
-# Then proves idempotency under real concurrency: tests/races/run_races.py sends
-# racing requests to a prefork Odoo server (--workers 2) on the same database,
+# Run the contact_documents test suite in both valid installs, each on a throwaway
+# database, and print "N passed, N failed" for both together. Exits non-zero on any
+# failure or error, and when Odoo or PostgreSQL is missing.
+#   1. contact_documents alone (-i contact_documents), as Odoo's and OCA's CI install
+#      a module: attachment_indexation and sms_twilio are optional companions.
+#   2. with its companions (-i contact_documents,attachment_indexation,sms_twilio).
+# Then proves idempotency under real concurrency on the companions' database:
+# tests/races/run_races.py sends racing requests to a prefork Odoo server (--workers 2)
 # at http://127.0.0.1:$RACE_HTTP_PORT (default 8269); its races count in the total.
 #   scripts/test.sh [--test-tags SPEC]     (default: /contact_documents)
 source "$(dirname "${BASH_SOURCE[0]}")/_odoo_env.sh"
@@ -26,8 +29,11 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
         || die "Chromium is needed for the browser tests and could not be installed."
 fi
 
+# $DB is the companions' database: the race phase below runs on it.
+DB_ALONE="contact_documents_test_alone_$$"
 DB="contact_documents_test_$$"
 DATA_DIR=$(mktemp -d -t contact_documents_data.XXXXXX)
+LOG_ALONE=$(mktemp -t contact_documents_test_alone.XXXXXX.log)
 LOG=$(mktemp -t contact_documents_test.XXXXXX.log)
 RACE_HTTP_PORT=${RACE_HTTP_PORT:-8269}
 RACE_LOG=$(mktemp -t contact_documents_races.XXXXXX.log)
@@ -53,26 +59,63 @@ stop_race_server() {
 }
 cleanup() {
     stop_race_server
+    dropdb --if-exists "$DB_ALONE" >/dev/null 2>&1 || true
     dropdb --if-exists "$DB" >/dev/null 2>&1 || true
-    rm -rf "$ADDONS_LINK_DIR" "$DATA_DIR" "$LOG" "$RACE_LOG" "$RACE_SERVER_LOG"
+    rm -rf "$ADDONS_LINK_DIR" "$DATA_DIR" "$LOG_ALONE" "$LOG" "$RACE_LOG" "$RACE_SERVER_LOG"
 }
 trap cleanup EXIT
 
-set +e
-"$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" -d "$DB" --data-dir "$DATA_DIR" \
-    -i contact_documents,attachment_indexation,sms_twilio --test-tags "$TEST_TAGS" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
-    --log-level test 2>&1 | tee "$LOG"
-ODOO_RC=${PIPESTATUS[0]}
-set -e
+# run_install <header> <database> <modules> <test tags> <log>: install and test, log to <log>.
+run_install() {
+    echo
+    echo "=== $1 ==="
+    echo "=== -d $2 -i $3 --test-tags $4 ==="
+    "$PYTHON" -m odoo server --addons-path "$ADDONS_PATH" "${DB_ARGS[@]}" -d "$2" --data-dir "$DATA_DIR" \
+        -i "$3" --test-tags "$4" --stop-after-init --http-interface 127.0.0.1 --http-port "${TEST_HTTP_PORT:-8169}" \
+        --log-level test 2>&1 | tee "$5"
+    return "${PIPESTATUS[0]}"
+}
 
-# Odoo prints one "<f> failed, <e> error(s) of <n> tests" line per test phase.
-read -r FAILED ERRORS TOTAL < <(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$LOG" \
-    | awk '{f+=$1; e+=$3; t+=$6} END {print f+0, e+0, t+0}')
-LOG_ERRORS=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$LOG" || true)
-BAD=$((FAILED + ERRORS))
-if [ "$BAD" -eq 0 ] && [ "$LOG_ERRORS" -gt 0 ]; then BAD=$LOG_ERRORS; fi
-PASSED=$((TOTAL - FAILED - ERRORS))
-[ "$PASSED" -lt 0 ] && PASSED=0
+# count_results <log>: prints "<passed> <bad> <total>". Odoo prints one
+# "<f> failed, <e> error(s) of <n> tests" line per test phase; an ERROR logged
+# outside any test counts as a failure when no test failed.
+count_results() {
+    local failed errors total log_errors bad passed
+    read -r failed errors total < <(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$1" \
+        | awk '{f+=$1; e+=$3; t+=$6} END {print f+0, e+0, t+0}')
+    log_errors=$(grep -cE '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$1" || true)
+    bad=$((failed + errors))
+    if [ "$bad" -eq 0 ] && [ "$log_errors" -gt 0 ]; then bad=$log_errors; fi
+    passed=$((total - failed - errors))
+    [ "$passed" -lt 0 ] && passed=0
+    echo "$passed $bad $total"
+}
+
+# The browser tours and the hoot suite test the front end, which the companions do not
+# change: they run once, in the companions' install, not in the addon-alone one.
+UI_ONLY_IN_COMPANIONS="-/contact_documents:TestDocumentsTabUi,-/contact_documents:TestDocumentsTabHoot"
+
+set +e
+run_install "Install 1/2: contact_documents alone (browser tours and hoot run in install 2 only)" \
+    "$DB_ALONE" contact_documents "$TEST_TAGS,$UI_ONLY_IN_COMPANIONS" "$LOG_ALONE"
+ODOO_RC_ALONE=$?
+run_install "Install 2/2: contact_documents with its companions attachment_indexation and sms_twilio" \
+    "$DB" contact_documents,attachment_indexation,sms_twilio "$TEST_TAGS" "$LOG"
+ODOO_RC=$?
+set -e
+# The alone database is not needed any more: the races use the companions' one.
+dropdb --if-exists "$DB_ALONE" >/dev/null 2>&1 || true
+
+read -r PASSED_ALONE BAD_ALONE TOTAL_ALONE < <(count_results "$LOG_ALONE")
+read -r PASSED_WITH BAD_WITH TOTAL_WITH < <(count_results "$LOG")
+echo
+echo "Install 1/2, contact_documents alone: $TOTAL_ALONE tests, $BAD_ALONE failed or in error (exit code $ODOO_RC_ALONE)"
+echo "Install 2/2, with its companions: $TOTAL_WITH tests, $BAD_WITH failed or in error (exit code $ODOO_RC)"
+PASSED=$((PASSED_ALONE + PASSED_WITH))
+BAD=$((BAD_ALONE + BAD_WITH))
+TOTAL=$((TOTAL_ALONE + TOTAL_WITH))
+# Either install exiting non-zero fails the run.
+if [ "$ODOO_RC" -eq 0 ]; then ODOO_RC=$ODOO_RC_ALONE; fi
 
 # Races, outside Odoo's test framework (which serializes HTTP requests): a real prefork
 # server on the database the tests left installed (and clean: they roll back).

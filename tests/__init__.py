@@ -16,6 +16,7 @@ from . import test_file_names
 from . import test_file_types
 from . import test_malformed_requests
 from . import test_media_fetch
+from . import test_neutralize
 from . import test_partner_merge
 from . import test_permission_matrix
 from . import test_phone_matching

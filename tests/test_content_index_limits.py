@@ -8,7 +8,8 @@ import threading
 import time
 import zipfile
 import zlib
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 
@@ -111,8 +112,9 @@ def own_children():
 @tagged('post_install', '-at_install')
 class TestContentIndexLimits(ContactDocumentsCommon, TransactionCase):
 
-    def setUp(self):
-        super().setUp()
+    def skip_without_attachment_indexation(self):
+        """The bounded readers are attachment_indexation's: ``-i contact_documents`` alone has none,
+        and test_without_attachment_indexation_a_bomb_is_filed_and_never_read runs instead."""
         if not self.env['contact.document']._content_index_available():
             self.skipTest("attachment_indexation is not installed")
 
@@ -150,6 +152,7 @@ class TestContentIndexLimits(ContactDocumentsCommon, TransactionCase):
         self.assertLess(memory['growth'], MAX_MEMORY_GROWTH, f"this process grew by {memory['growth'] // MiB} MB")
 
     def test_a_zip_bomb_is_skipped_and_the_rest_of_its_batch_indexed(self):
+        self.skip_without_attachment_indexation()
         bomb = make_docx(inflated_size=512 * MiB)
         self.assertLess(len(bomb), 2 * MiB)
         with self.peak_memory_growth() as memory:
@@ -183,6 +186,7 @@ class TestContentIndexLimits(ContactDocumentsCommon, TransactionCase):
         self.assertFalse(document.content_index_pending)
 
     def test_sizes_that_lie_are_stopped_by_the_memory_limit(self):
+        self.skip_without_attachment_indexation()
         liar = declare_size(make_docx(inflated_size=1024 * MiB), 'word/document.xml', 1024)
         # Declared small: nothing to refuse before reading. Python's zipfile then inflates
         # all of it in one call, and cuts it at the declared size only afterwards.
@@ -190,7 +194,23 @@ class TestContentIndexLimits(ContactDocumentsCommon, TransactionCase):
         self.assert_skipped_for_memory('liar.docx', liar, DOCX)
 
     def test_a_pdf_stream_inflating_without_end_is_stopped_by_the_memory_limit(self):
+        self.skip_without_attachment_indexation()
         self.assert_skipped_for_memory('bomb.pdf', make_pdf_bomb(1024 * MiB), PDF)
+
+    def test_without_attachment_indexation_a_bomb_is_filed_and_never_read(self):
+        # Where attachment_indexation is installed, its absence is simulated where the code detects it.
+        installed = self.env['contact.document']._content_index_available()
+        absent = patch.object(self.env.registry['contact.document'], '_content_index_available',
+                              lambda self: False) if installed else nullcontext()
+        bomb = make_docx(inflated_size=512 * MiB)
+        with self.peak_memory_growth() as memory, absent:
+            bomb_document, report = self.file(('bomb.docx', bomb, DOCX), ('report.pdf', make_pdf('Hippopotamus'), PDF))
+            with self.assertNoLogs(LOGGER, 'WARNING'):
+                self.env['contact.document']._cron_index_content()
+        self.assertGrewLittle(memory)
+        self.assertEqual((bomb_document | report).mapped('name'), ['bomb.docx', 'report.pdf'])
+        self.assertFalse((bomb_document | report).filtered('content_index_pending'))
+        self.assertFalse((bomb_document | report).filtered('content_text'))
 
     def test_a_slow_extraction_is_stopped_at_the_time_limit(self):
         children = own_children()

@@ -1,10 +1,17 @@
 import re
+from contextlib import nullcontext
 from unittest.mock import patch
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SAMPLE_FILES, ContactDocumentsCommon, make_pdf
+from .common import (
+    REAL_FILES,
+    SAMPLE_FILES,
+    ContactDocumentsCommon,
+    make_pdf,
+    real_file,
+)
 
 PDF_TEXT_RE = re.compile(rb'\((.*?)\) Tj')
 
@@ -21,16 +28,7 @@ def failing_index(attachment, bin_data, mimetype, checksum=None):
     raise ValueError(message)
 
 
-@tagged('post_install', '-at_install')
-class TestContentSearch(ContactDocumentsCommon, TransactionCase):
-
-    def setUp(self):
-        super().setUp()
-        Document = self.env.registry['contact.document']
-        self.available = patch.object(Document, '_content_index_available', lambda self: True)
-        self.available.start()
-        self.addCleanup(self.available.stop)
-        self.cron = self.env.ref('contact_documents.ir_cron_contact_document_content_index')
+class ContentSearchCommon(ContactDocumentsCommon):
 
     def file_pdf(self, name, text):
         return self.env['contact.document']._file_documents(
@@ -40,6 +38,19 @@ class TestContentSearch(ContactDocumentsCommon, TransactionCase):
     def search_tab(self, search):
         data = self.env['contact.document'].with_user(self.user).get_documents_tab_data(self.contact.id, search=search)
         return {document['name'] for document in data['documents']}
+
+
+@tagged('post_install', '-at_install')
+class TestContentSearch(ContentSearchCommon, TransactionCase):
+    """The content index job with stand-in readers: runs whether attachment_indexation is installed or not."""
+
+    def setUp(self):
+        super().setUp()
+        Document = self.env.registry['contact.document']
+        self.available = patch.object(Document, '_content_index_available', lambda self: True)
+        self.available.start()
+        self.addCleanup(self.available.stop)
+        self.cron = self.env.ref('contact_documents.ir_cron_contact_document_content_index')
 
     def test_search_finds_a_word_inside_a_pdf(self):
         with patch.object(self.env.registry['ir.attachment'], '_index', fake_index):
@@ -79,17 +90,44 @@ class TestContentSearch(ContactDocumentsCommon, TransactionCase):
         ], direction='internal', channel='upload')
         self.assertEqual(documents.filtered('content_index_pending').mapped('name'), ['letter.docx'])
 
-    def test_nothing_is_queued_without_attachment_indexation(self):
-        self.available.stop()
-        with patch.object(self.env.registry['contact.document'], '_content_index_available', lambda self: False):
-            document = self.file_pdf('report.pdf', 'no indexation')
-        self.available.start()
-        self.assertFalse(document.content_index_pending)
 
-    def test_real_pdf_extraction(self):
-        """scripts/test.sh installs attachment_indexation and pdfminer.six for this test."""
-        self.env['contact.document']._file_documents(
-            self.contact, [{'name': 'real.pdf', 'raw': make_pdf('Hippopotamus'), 'mimetype': 'application/pdf'}],
-            direction='received', channel='email')
+@tagged('post_install', '-at_install')
+class TestContentSearchInstalled(ContentSearchCommon, TransactionCase):
+    """Content search as this install really offers it: attachment_indexation is an optional
+    companion (``-i contact_documents`` alone is a valid install), detected as the code does."""
+
+    def file_office_documents(self):
+        return self.env['contact.document']._file_documents(self.contact, [
+            {'name': 'real.pdf', 'raw': make_pdf('Hippopotamus'), 'mimetype': 'application/pdf'},
+            {'name': 'letter.docx', 'raw': real_file('letter.docx'), 'mimetype': REAL_FILES['letter.docx']},
+            {'name': 'slides.pptx', 'raw': real_file('slides.pptx'), 'mimetype': REAL_FILES['slides.pptx']},
+        ], direction='received', channel='email')
+
+    def test_with_attachment_indexation_pdf_docx_and_pptx_are_searchable_by_content(self):
+        """The real readers (scripts/test.sh installs pdfminer.six for attachment_indexation's PDF reader)."""
+        if not self.env['contact.document']._content_index_available():
+            self.skipTest("attachment_indexation is not installed: "
+                          "test_without_attachment_indexation_documents_are_filed_not_searchable runs instead")
+        documents = self.file_office_documents()
+        self.assertEqual(documents.mapped('content_index_pending'), [True] * 3)
         self.env['contact.document']._cron_index_content()
+        self.assertFalse(documents.filtered('content_index_pending'))
         self.assertEqual(self.search_tab('hippopotamus'), {'real.pdf'})
+        self.assertEqual(self.search_tab('signed contract'), {'letter.docx'})
+        # The letter mentions the slides' title: both are found by it.
+        self.assertEqual(self.search_tab('quarterly review'), {'letter.docx', 'slides.pptx'})
+
+    def test_without_attachment_indexation_documents_are_filed_not_searchable(self):
+        # Where attachment_indexation is installed, its absence is simulated where the code detects it.
+        installed = self.env['contact.document']._content_index_available()
+        absent = patch.object(self.env.registry['contact.document'], '_content_index_available',
+                              lambda self: False) if installed else nullcontext()
+        with absent:
+            documents = self.file_office_documents()
+            self.assertEqual(documents.mapped('name'), ['real.pdf', 'letter.docx', 'slides.pptx'])
+            self.assertFalse(documents.filtered('content_index_pending'), "nothing is pending")
+            self.env['contact.document']._cron_index_content()
+        self.assertFalse(documents.filtered('content_text'))
+        self.assertEqual(self.search_tab('hippopotamus'), set())
+        self.assertEqual(self.search_tab('signed contract'), set())
+        self.assertEqual(self.search_tab('slides'), {'slides.pptx'}, "names are still searched")
