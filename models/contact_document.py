@@ -624,11 +624,13 @@ class ContactDocument(models.Model):
 
     @api.model
     def _create_attachments(self, files):
-        """One attachment per file, in order, created in one batch.
+        """One attachment per file, in order, through ir.attachment's storage API.
 
-        A file given as an existing ``attachment`` shares its stored content
-        instead of being read and written again; a ``stream`` is copied in
-        chunks; a ``path`` is moved.
+        A file given as an existing ``attachment`` gets its content (in the
+        local filestore, by sharing its stored file); a ``stream`` is copied
+        and a ``path`` handed over (in chunks, in the local filestore); see
+        ir.attachment's ``_create_from_stream``, ``_create_from_file`` and
+        ``_create_sharing_content``.
         """
         Attachment = self.env['ir.attachment'].sudo()
         values_list = []
@@ -638,12 +640,10 @@ class ContactDocument(models.Model):
                 values['mimetype'] = file['mimetype']
             if 'raw' in file:
                 values['raw'] = file['raw']
-            elif 'attachment' in file:
-                values['raw'] = b'' if file['attachment'].store_fname else file['attachment'].raw
             values_list.append(values)
-        batch = iter(Attachment.create([
-            values for file, values in zip(files, values_list) if 'stream' not in file and 'path' not in file
-        ]))
+        in_batch = [(file, values) for file, values in zip(files, values_list) if 'stream' not in file and 'path' not in file]
+        batch = iter(Attachment._create_sharing_content(
+            [values for _file, values in in_batch], [file.get('attachment') for file, _values in in_batch]))
         attachments = Attachment.browse()
         for file, values in zip(files, values_list):
             if 'stream' in file:
@@ -653,7 +653,6 @@ class ContactDocument(models.Model):
                 attachments |= Attachment._create_from_file(file['path'], file['checksum'], values)
             else:
                 attachments |= next(batch)
-        attachments._share_stored_content([file.get('attachment') for file in files])
         return attachments
 
     @api.model
@@ -698,17 +697,23 @@ class ContactDocument(models.Model):
     def _zip_members(self):
         """The members of a ZIP of these documents, and the download recorded in the audit log.
 
-        Each member opens its file only when the archive reaches it, from the
-        filestore path resolved here: the ZIP is streamed after the request's
-        cursor is closed, so nothing in it may touch the ORM.
+        The ZIP is streamed after the request's cursor is closed, so nothing
+        in it may touch the ORM: each member's content is resolved here,
+        through the storage API. A file in Odoo's local filestore is the path
+        of its ``_to_http_stream()`` (Stream type 'path'), opened only when
+        the archive reaches it; any other storage (database, a module's
+        ``_file_read``) gives its bytes (``raw``) now, so such an archive
+        holds its members in memory while it is sent.
         """
         self.check_access('read')
         documents = self.sudo()
+        plain_filestore = self.env['ir.attachment']._plain_filestore()
         members = []
         for document, name in zip(documents, unique_names(documents.mapped('name')), strict=True):
             attachment = document._stored_file()
-            if attachment.store_fname:
-                opener = functools.partial(open, attachment._full_path(attachment.store_fname), 'rb')
+            stream = attachment._to_http_stream() if plain_filestore and attachment.store_fname else None
+            if stream and stream.type == 'path':
+                opener = functools.partial(open, stream.path, 'rb')
             else:
                 opener = functools.partial(io.BytesIO, attachment.raw)
             members.append({

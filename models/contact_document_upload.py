@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import MissingError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
 from ..tools.file_types import (
     ACCEPTED_TYPES,
@@ -29,7 +29,11 @@ MIN_CHUNK_SIZE = 64 * 1024
 # route accepts this much (plus headers) and no more.
 MAX_CHUNK_SIZE = 8 * 1024 * 1024
 SESSION_LIFETIME = timedelta(days=1)
-UPLOADS_FOLDER = '.contact_documents_uploads'
+# Under Odoo's data dir, beside (never inside) the filestore: a database backup
+# copies the filestore, and must not carry half-uploaded files.
+UPLOADS_FOLDER = 'contact_documents_uploads'
+# Where earlier versions kept them, inside the filestore: emptied by the cleanup cron.
+LEGACY_UPLOADS_FOLDER = '.contact_documents_uploads'
 HASH_BLOCK_SIZE = 1024 * 1024
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 TOKEN_RE = re.compile(r'^[0-9a-f]{32}$')  # uuid4().hex
@@ -43,9 +47,9 @@ DEFAULT_MAX_OPEN_BYTES = 2 * 1024 * 1024 * 1024
 class ContactDocumentUpload(models.Model):
     """A file being uploaded in chunks, resumable until it is finished.
 
-    Chunks are written at their offset into a temporary file beside the
-    filestore, so a chunk sent twice or out of order does no harm and memory
-    stays flat whatever the file size. Finishing checks the size, the SHA-256
+    Chunks are written at their offset into a temporary file in Odoo's data
+    dir (outside the filestore), so a chunk sent twice or out of order does no
+    harm and memory stays flat whatever the file size. Finishing checks the size, the SHA-256
     the client announced and the content type, then files the document
     through ``contact.document._file_documents``. Sessions are private to the
     user who opened them; every method here checks that itself.
@@ -65,7 +69,7 @@ class ContactDocumentUpload(models.Model):
     chunk_size = fields.Integer(required=True)
     received_chunks = fields.Json(help="Indexes of the chunks written so far.")
     received_size = fields.Integer(compute='_compute_received_size')
-    temp_name = fields.Char(readonly=True, help="Name of the temporary file in the uploads folder of the filestore.")
+    temp_name = fields.Char(readonly=True, help="Name of the temporary file in the uploads folder of Odoo's data dir.")
     state = fields.Selection(
         [('open', "Open"), ('done', "Done"), ('failed', "Failed")], required=True, default='open', index=True)
     document_id = fields.Many2one('contact.document', string="Document", ondelete='set null')
@@ -289,8 +293,9 @@ class ContactDocumentUpload(models.Model):
             except RefusedFile as refusal:
                 self._discard('failed')
                 raise UserError(Document._refusal_message(self.file_name, refusal.args[0])) from None
-        # The assembled file is moved into the filestore, not copied: a 250 MB
-        # file is then written once, chunk by chunk, and read once, here.
+        # The assembled file is handed over to ir.attachment: in the local
+        # filestore it is moved, not copied, so a 250 MB file is written once,
+        # chunk by chunk, and read once, here; any other storage gets its bytes.
         document = Document._file_documents(
             partner, [{'name': self.file_name, 'path': path, 'checksum': sha1, 'mimetype': mimetype}],
             direction='internal', channel='upload',
@@ -314,11 +319,21 @@ class ContactDocumentUpload(models.Model):
         known = set(self.sudo().search([('temp_name', '!=', False)]).mapped('temp_name')) - set(stale.mapped('temp_name'))
         stale.unlink()
         # A file whose session never got committed (rolled back request) has no record.
-        uploads_dir = self._uploads_dir()
-        if os.path.isdir(uploads_dir):
-            oldest = time.time() - SESSION_LIFETIME.total_seconds()
-            for entry in os.scandir(uploads_dir):
-                if entry.name not in known and entry.is_file() and entry.stat().st_mtime < oldest:
+        self._remove_old_files(self._uploads_dir(), keep=known)
+        legacy_dir = os.path.join(self.env['ir.attachment']._filestore(), LEGACY_UPLOADS_FOLDER)
+        self._remove_old_files(legacy_dir)
+        with contextlib.suppress(OSError):
+            os.rmdir(legacy_dir)  # only once empty
+
+    @api.model
+    def _remove_old_files(self, folder, keep=()):
+        """Remove the files of ``folder`` older than a session's lifetime, except those named in ``keep``."""
+        if not os.path.isdir(folder):
+            return
+        oldest = time.time() - SESSION_LIFETIME.total_seconds()
+        for entry in os.scandir(folder):
+            if entry.name not in keep and entry.is_file() and entry.stat().st_mtime < oldest:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
 
     def _discard(self, state):
@@ -354,7 +369,16 @@ class ContactDocumentUpload(models.Model):
 
     @api.model
     def _uploads_dir(self):
-        return os.path.join(self.env['ir.attachment']._filestore(), UPLOADS_FOLDER)
+        """The folder of this database's uploads in progress: ``<data_dir>/tmp/contact_documents_uploads/<db>``.
+
+        Outside the filestore, so that a database backup never copies them;
+        under Odoo's data dir, so that servers sharing it (workers, several
+        machines on one network volume) share the sessions' files too, and
+        usually on the filestore's file system, where a finished upload is
+        moved rather than copied (see ir.attachment ``_create_from_file``).
+        One folder per database: the cleanup of one never sees another's files.
+        """
+        return os.path.join(config['data_dir'], 'tmp', UPLOADS_FOLDER, self.env.cr.dbname)
 
     def _temp_path(self):
         self.ensure_one()

@@ -1,3 +1,4 @@
+import errno
 import filecmp
 import hashlib
 import logging
@@ -10,6 +11,7 @@ from odoo.tools import SQL
 
 from ..tools.file_types import ZIP_SIGNATURE
 from ..tools.text_extraction import ExtractionRefused, check_ooxml_limits
+from odoo.addons.base.models.ir_attachment import IrAttachment as BaseIrAttachment
 
 _logger = logging.getLogger(__name__)
 
@@ -20,44 +22,75 @@ class IrAttachment(models.Model):
     _inherit = 'ir.attachment'
 
     @api.model
-    def _create_from_stream(self, stream, values):
-        """Create an attachment whose content is copied from ``stream`` in chunks.
+    def _plain_filestore(self):
+        """Whether bytes land in Odoo's own local filestore, where the fast paths below may write.
 
-        ``raw`` would need the whole file in memory (several copies of it, for a
-        250 MB upload): here the bytes go straight to the filestore, hashed on
-        the way, and land under the same checksum-named path Odoo uses, so
-        identical contents still share one file.
+        True for file storage (``ir_attachment.location``, read on each call
+        as Odoo's ``_storage()`` does) when no installed module overrides how
+        files are written or read: a storage such as OCA's fs_attachment (S3,
+        SFTP...) overrides ``_file_write``/``_file_read``, and keeps nothing
+        at ``_full_path(store_fname)``. The registry class resolves each
+        method through every module's override, so comparing what it resolves
+        to with Odoo's own function tells whether any module replaced it.
+        """
+        registry_class = type(self)
+        return self._storage() == 'file' and all(
+            getattr(registry_class, method) is getattr(BaseIrAttachment, method)
+            for method in ('_file_write', '_file_read', '_full_path')
+        )
+
+    @api.model
+    def _create_from_stream(self, stream, values):
+        """Create an attachment whose content is read from ``stream``.
+
+        In Odoo's local filestore the bytes are copied in chunks, hashed on
+        the way, under the same checksum-named path Odoo uses, so identical
+        contents still share one file and memory stays flat. Any other
+        storage gets them through ``create(raw=...)``, and so decides itself
+        where they go: that needs the whole file in memory, as Odoo's
+        ``_file_write(bin_value, checksum)`` and database storage do.
 
         :param stream: readable binary file object, read to its end
         :param values: ir.attachment values; give ``mimetype``, it cannot be
             guessed from an empty ``raw``
         """
-        if self._storage() == 'db':
+        if not self._plain_filestore():
             return self.create({**values, 'raw': stream.read()})
         return self._create_from_stored_file(*self._copy_stream_to_filestore(stream), values)
 
     @api.model
     def _create_from_file(self, path, checksum, values):
-        """Create an attachment whose content is the file at ``path``, moved rather than copied.
+        """Create an attachment whose content is the file at ``path``; ``path`` no longer exists afterwards.
 
-        The file is renamed into the filestore under its checksum, as Odoo
-        names stored files; ``path`` no longer exists afterwards.
+        In Odoo's local filestore the file is renamed into it under its
+        checksum, as Odoo names stored files, rather than copied. A file on
+        another file system than the filestore (``os.replace`` fails with
+        EXDEV) is copied in chunks instead; any other storage gets the bytes
+        through ``create(raw=...)``.
 
-        :param path: a file on the filestore's file system
+        :param path: a file the caller hands over
         :param checksum: the SHA-1 of the file, already computed by the caller
         :param values: ir.attachment values, with ``mimetype``
         """
-        size = os.path.getsize(path)
-        if self._storage() == 'db':
+        if self._plain_filestore():
+            size = os.path.getsize(path)
+            try:
+                fname = self._move_into_filestore(path, checksum)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                _logger.info("Copying %s into the filestore: it is on another file system", path)
+            else:
+                return self._create_from_stored_file(fname, size, checksum, values)
+        try:
             with open(path, 'rb') as stream:
-                attachment = self.create({**values, 'raw': stream.read()})
+                return self._create_from_stream(stream, values)
+        finally:
             os.unlink(path)
-            return attachment
-        fname = self._move_into_filestore(path, checksum)
-        return self._create_from_stored_file(fname, size, checksum, values)
 
     @api.model
     def _create_from_stored_file(self, fname, size, checksum, values):
+        """Create an attachment for ``fname``, a file already in Odoo's local filestore (fast path only)."""
         attachment = self.create({**values, 'raw': b''})
         # ir.attachment.create/write drop these fields: they are normally derived from raw.
         self.env.cr.execute(SQL(
@@ -67,13 +100,29 @@ class IrAttachment(models.Model):
         attachment.invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
         return attachment
 
-    def _share_stored_content(self, sources):
-        """Point each of these attachments at the filestore file of its source, if any.
+    @api.model
+    def _create_sharing_content(self, values_list, sources):
+        """Create one attachment per values, each with the content of its source attachment, if any.
 
-        The filestore is addressed by checksum, so sharing the file is what
-        creating the attachment from the same bytes would do, without reading
-        and hashing them again. ``sources`` lists one attachment (or None) per record.
+        In Odoo's local filestore, an attachment shares the stored file of its
+        source, as creating it from the same bytes would (files are named by
+        checksum), without reading and hashing them again. Any other storage,
+        or a source without a stored file, gets the source's ``raw``: read
+        through the storage API, written wherever the storage puts it.
         """
+        share = self._plain_filestore()
+        vals_list = []
+        for values, source in zip(values_list, sources, strict=True):
+            if source:
+                values = {**values, 'raw': b'' if share and source.store_fname else source.raw}
+            vals_list.append(values)
+        attachments = self.create(vals_list)
+        if share:
+            attachments._share_stored_content(sources)
+        return attachments
+
+    def _share_stored_content(self, sources):
+        """Point each of these attachments at the local filestore file of its source, if any (fast path only)."""
         pairs = [(attachment.id, source.id) for attachment, source in zip(self, sources) if source and source.store_fname]
         if not pairs:
             return
@@ -91,6 +140,7 @@ class IrAttachment(models.Model):
 
     @api.model
     def _copy_stream_to_filestore(self, stream):
+        """Copy ``stream`` into Odoo's local filestore, hashing it on the way (fast path only)."""
         filestore = self._filestore()
         os.makedirs(filestore, exist_ok=True)
         sha1, size = hashlib.sha1(), 0
@@ -109,14 +159,17 @@ class IrAttachment(models.Model):
 
     @api.model
     def _move_into_filestore(self, path, checksum):
-        """Rename ``path`` (on the filestore's file system) to the file of ``checksum``, or drop it if stored already.
+        """Rename ``path`` to the local filestore file of ``checksum``, or drop it if stored already (fast path only).
 
         A file already stored under that checksum is only reused when its
         bytes are the same, as Odoo's own ``_get_path`` checks: a forged
-        checksum must never make two contents share one file.
+        checksum must never make two contents share one file. ``path`` is
+        removed in every case but one: on another file system than the
+        filestore (OSError EXDEV), where the caller copies it instead.
         """
         fname = f'{checksum[:2]}/{checksum}'
         full_path = self._full_path(fname)
+        keep_source = False
         try:
             if os.path.isfile(full_path):
                 if not filecmp.cmp(path, full_path, shallow=False):
@@ -125,9 +178,13 @@ class IrAttachment(models.Model):
                 os.makedirs(os.path.dirname(full_path), exist_ok=True)
                 # If this transaction rolls back, the garbage collector removes the orphan file.
                 self._mark_for_gc(fname)
-                os.replace(path, full_path)
+                try:
+                    os.replace(path, full_path)
+                except OSError as error:
+                    keep_source = error.errno == errno.EXDEV
+                    raise
         finally:
-            if os.path.exists(path):
+            if not keep_source and os.path.exists(path):
                 os.unlink(path)
         return fname
 

@@ -20,6 +20,7 @@ from . import test_neutralize
 from . import test_partner_merge
 from . import test_permission_matrix
 from . import test_phone_matching
+from . import test_storage_backends
 from . import test_trash
 from . import test_ui
 from . import test_upload

@@ -1,5 +1,6 @@
 import hashlib
 import os
+import shutil
 import time
 from datetime import timedelta
 
@@ -7,7 +8,11 @@ from odoo import fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models.contact_document_upload import CHUNK_SIZE_PARAM, MIN_CHUNK_SIZE
+from ..models.contact_document_upload import (
+    CHUNK_SIZE_PARAM,
+    LEGACY_UPLOADS_FOLDER,
+    MIN_CHUNK_SIZE,
+)
 from .common import ContactDocumentsCommon, make_image, make_pdf
 
 SESSION_ROUTE = '/contact_documents/upload/session'
@@ -255,6 +260,26 @@ class TestChunkedUpload(ChunkedUploadCommon, HttpCase):
         self.assertFalse(os.path.exists(orphan_path))
         self.assertTrue(current.exists())
         self.assertTrue(os.path.isfile(current._temp_path()))
+
+    def test_uploads_in_progress_stay_out_of_the_filestore(self):
+        token = self.open_session().json()['token']
+        filestore = self.env['ir.attachment']._filestore()
+        self.assertFalse(self.upload_session(token)._temp_path().startswith(filestore + os.sep),
+                         "a database backup copies the filestore, never half-uploaded files")
+
+    def test_cleanup_empties_the_uploads_folder_of_earlier_versions(self):
+        legacy_dir = os.path.join(self.env['ir.attachment']._filestore(), LEGACY_UPLOADS_FOLDER)
+        os.makedirs(legacy_dir, exist_ok=True)
+        self.addCleanup(shutil.rmtree, legacy_dir, ignore_errors=True)
+        left_over = os.path.join(legacy_dir, 'left-over')
+        with open(left_over, 'wb') as file:
+            file.write(b'left over')
+        two_days_ago = time.time() - 2 * 24 * 3600
+        os.utime(left_over, (two_days_ago, two_days_ago))
+
+        self.env['contact.document.upload']._cron_gc_sessions()
+
+        self.assertFalse(os.path.exists(legacy_dir))
 
 
 @tagged('post_install', '-at_install')
