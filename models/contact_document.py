@@ -8,7 +8,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, format_list, human_size
+from odoo.tools import SQL, format_list
 from odoo.tools.mimetypes import MIMETYPE_HEAD_SIZE
 
 from ..tools.content_typing import type_by_content
@@ -20,6 +20,7 @@ from ..tools.file_types import (
     RefusedFile,
     check_upload,
 )
+from ..tools.sizes import format_file_size
 from ..tools.text_extraction import ExtractionRefused, checked_read, run_bounded
 from ..tools.zip_stream import unique_names
 
@@ -58,6 +59,7 @@ DIRECTIONS = [('internal', "Internal"), ('sent', "Sent"), ('received', "Received
 CHANNELS = [
     ('upload', "Upload"),
     ('email', "Email"),
+    ('note', "Note"),
     ('sms', "SMS/MMS"),
     ('facebook', "Facebook Messenger"),
     ('instagram', "Instagram"),
@@ -575,8 +577,14 @@ class ContactDocument(models.Model):
         files = self._message_files(message, not_attached)
         if not partners or not files:
             return self.browse()
+        if message.message_type == 'sms':
+            channel = 'sms'
+        elif direction == 'internal':
+            channel = 'note'  # a note in the contact's chatter: it was never sent
+        else:
+            channel = 'email'
         return self._file_documents(
-            partners, files, direction=direction, channel='sms' if message.message_type == 'sms' else 'email',
+            partners, files, direction=direction, channel=channel,
             message=message,
             external_message_id=(from_gateway and message.message_id) or f'mail.message-{message.id}',
         )
@@ -789,6 +797,13 @@ class ContactDocument(models.Model):
     def _log_activity(self, action, note=None, chatter=True):
         """Record ``action`` on these documents in the audit log and in each contact's chatter.
 
+        The audit log gets a line per document, always. The chatter gets one
+        note per contact and action; filed documents are told when the
+        transaction commits, in one note per contact and message, and the files
+        that came with no message (an upload of several files) in one note per
+        contact. A message posted in the contact's own chatter already shows its
+        files there: it gets no note, except for a file renamed after its content.
+
         :param note: why, when the action was not the user's own (a merge, a purge)
         :param chatter: False for actions too frequent for the chatter (downloads)
         """
@@ -802,8 +817,29 @@ class ContactDocument(models.Model):
         # own superuser code may say so: a context is anybody's to set over RPC.
         if not chatter or (self.env.su and self.env.context.get('contact_documents_skip_audit_chatter')):
             return
-        for partner, partner_documents in documents.grouped('partner_id').items():
-            partner._message_log(body=partner_documents._audit_chatter_body(action))
+        if action != 'filed':
+            for partner, partner_documents in documents.grouped('partner_id').items():
+                partner._message_log(body=partner_documents._audit_chatter_body(action))
+            return
+        untold = documents.filtered(lambda document: document.content_mismatch or not (
+            document.message_id.model == 'res.partner' and document.message_id.res_id == document.partner_id.id))
+        if not untold:
+            return
+        precommit = self.env.cr.precommit
+        if 'contact_documents.filed' not in precommit.data:
+            env = self.env
+
+            @precommit.add
+            def tell_filed():
+                pending = precommit.data.pop('contact_documents.filed', {})
+                for (uid, partner_id, _message_id), document_ids in sorted(pending.items()):
+                    filed = env(user=uid, su=True)[self._name].browse(document_ids).exists()
+                    if filed:
+                        filed.partner_id._message_log(body=filed._audit_chatter_body('filed'))
+        pending = precommit.data.setdefault('contact_documents.filed', {})
+        for document in untold:
+            key = (self.env.uid, document.partner_id.id, document.message_id.id or 0)
+            pending.setdefault(key, []).append(document.id)
 
     def _log_download(self):
         """One audit line per document downloaded; no chatter message for a mere download."""
@@ -827,25 +863,48 @@ class ContactDocument(models.Model):
         }
 
     def _audit_chatter_body(self, action):
+        """The chatter note telling ``action`` on these documents (all of one contact).
+
+        One document is told in one line ("Document filed: x.pdf (2.8 KB, ...)"),
+        several in a list under their count; the names of documents still there
+        link to them.
+        """
         direction_labels = dict(self._fields['direction']._description_selection(self.env))
         channel_labels = dict(self._fields['channel']._description_selection(self.env))
         mismatch_note = Markup(' \N{EM DASH} %s') % self._content_mismatch_note()
-        lines = Markup('').join(
-            Markup('<li>%s (%s, %s, %s)%s</li>') % (
-                document.name, human_size(document.file_size),
+
+        def described(document):
+            name = document.name
+            if action in ('filed', 'moved', 'restored'):
+                route = 'preview' if document.is_previewable else 'download'
+                name = Markup('<a href="/contact_documents/%s/%s" target="_blank">%s</a>') % (
+                    document.id, route, document.name)
+            return Markup('%s (%s, %s, %s)%s') % (
+                name, format_file_size(document.file_size),
                 channel_labels[document.channel], direction_labels[document.direction],
                 mismatch_note if document.content_mismatch else '',
             )
-            for document in self
-        )
+
+        if len(self) == 1:
+            title = {
+                'filed': self.env._("Document filed:"),
+                'moved': self.env._("Document moved here:"),
+                'trashed': self.env._("Document moved to the trash:"),
+                'restored': self.env._("Document restored from the trash:"),
+                'deleted': self.env._("Document deleted:"),
+                'downloaded': self.env._("Document downloaded:"),
+            }[action]
+            return Markup('<p>%s %s</p>') % (title, described(self))
+        count = len(self)
         title = {
-            'filed': _("Documents filed:"),
-            'moved': _("Documents moved here:"),
-            'trashed': _("Documents moved to the trash:"),
-            'restored': _("Documents restored from the trash:"),
-            'deleted': _("Documents deleted:"),
-            'downloaded': _("Documents downloaded:"),
+            'filed': self.env._("%(count)s documents filed:", count=count),
+            'moved': self.env._("%(count)s documents moved here:", count=count),
+            'trashed': self.env._("%(count)s documents moved to the trash:", count=count),
+            'restored': self.env._("%(count)s documents restored from the trash:", count=count),
+            'deleted': self.env._("%(count)s documents deleted:", count=count),
+            'downloaded': self.env._("%(count)s documents downloaded:", count=count),
         }[action]
+        lines = Markup('').join(Markup('<li>%s</li>') % described(document) for document in self)
         return Markup('<p>%s</p><ul>%s</ul>') % (title, lines)
 
     @api.model

@@ -1,6 +1,7 @@
 import logging
 import mimetypes
 import os
+import re
 import tempfile
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
@@ -29,6 +30,38 @@ UNKNOWN_MIMETYPES = ('', 'application/octet-stream', 'text/plain')
 KIND_MIMETYPES = {'image': 'image/*', 'sticker': 'image/*', 'video': 'video/*', 'audio': 'audio/*'}
 PROVIDERS = [('twilio', "Twilio"), ('meta', "Meta"), ('events', "Events webhook")]
 SYNC_CLAIM_TABLE = 'contact_document_sync_claim'
+# Why a download failed, as a user can act on it; told in words by _failure_reason_text.
+FAILURE_KINDS = [
+    ('timeout', "Timed out"),
+    ('unreachable', "Server unreachable"),
+    ('not_found', "File gone"),
+    ('denied', "Access refused"),
+    ('server_error', "Server error"),
+    ('host_not_allowed', "Site not allowed"),
+    ('unsafe', "Unsafe address"),
+    ('too_large', "Too large"),
+    ('empty', "Empty file"),
+    ('wrong_type', "Unexpected content"),
+    ('other', "Other"),
+]
+# Fragments of the reasons raised by tools/safe_fetch.py and _media_mimetype, first match wins.
+FAILURE_KIND_MARKERS = (
+    ('timed out', 'timeout'),
+    ('took more than', 'timeout'),
+    ('not an allowed media host', 'host_not_allowed'),
+    ('cannot resolve', 'unreachable'),
+    ('cannot connect', 'unreachable'),
+    ('was interrupted', 'unreachable'),
+    ('non-public address', 'unsafe'),
+    ('only HTTPS', 'unsafe'),
+    ('credentials', 'unsafe'),
+    ('invalid URL', 'unsafe'),
+    ('invalid port', 'unsafe'),
+    ('redirects', 'unsafe'),
+    ('larger than', 'too_large'),
+    ('is empty', 'empty'),
+    ('was expected', 'wrong_type'),
+)
 
 
 class ContactDocumentMedia(models.Model):
@@ -59,7 +92,10 @@ class ContactDocumentMedia(models.Model):
         default='queued', required=True, index=True)
     attempts = fields.Integer(readonly=True)
     next_attempt = fields.Datetime(default=fields.Datetime.now, readonly=True)
-    last_error = fields.Char("Reason", readonly=True)
+    # The fetcher's own words, for the server log and debug mode; users read failure_reason.
+    last_error = fields.Char("Technical Detail", readonly=True)
+    failure_kind = fields.Selection(FAILURE_KINDS, readonly=True)
+    failure_reason = fields.Char("Reason", compute='_compute_failure_reason')
     document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
 
     _message_attachment_uniq = models.UniqueIndex(
@@ -350,18 +386,79 @@ class ContactDocumentMedia(models.Model):
         ], limit=1)
 
     def _record_failure(self, reason, retryable):
-        """Retry later with back-off, or fail for good and say why, in the queue and the chatter."""
+        """Retry later with back-off, or fail for good and say why, in the queue and the chatter.
+
+        ``reason`` is the fetcher's technical English: it goes to the server log
+        and ``last_error`` (debug mode); users read ``failure_reason``, told in
+        their language from ``failure_kind``.
+        """
         attempts = self.attempts + 1
+        kind = self._failure_kind(reason)
         if retryable and attempts <= len(RETRY_DELAYS):
             next_attempt = fields.Datetime.now() + timedelta(minutes=RETRY_DELAYS[attempts - 1])
-            self.write({'attempts': attempts, 'next_attempt': next_attempt, 'last_error': reason})
+            self.write({'attempts': attempts, 'next_attempt': next_attempt, 'last_error': reason, 'failure_kind': kind})
             self._fetch_cron()._trigger(next_attempt)
             _logger.info("Media %s of %s: attempt %s failed (%s), next at %s",
                          self.attachment_index, self.external_message_id, attempts, reason, next_attempt)
             return
-        self.write({'state': 'failed', 'attempts': attempts, 'last_error': reason})
-        _logger.warning("Media %s of %s could not be downloaded after %s attempt(s): %s",
-                        self.attachment_index, self.external_message_id, attempts, reason)
-        self.partner_id.sudo()._message_log(body=Markup('<p>%s</p>') % _(
-            "%(channel)s: a file could not be downloaded (%(reason)s).",
-            channel=self._channel_name(self.channel, self.channel_label), reason=reason))
+        self.write({'state': 'failed', 'attempts': attempts, 'last_error': reason, 'failure_kind': kind})
+        _logger.warning("Media %s of %s (%s) could not be downloaded after %s attempt(s): %s",
+                        self.attachment_index, self.external_message_id, self.url, attempts, reason)
+        self.partner_id.sudo()._message_log(body=Markup('<p>%s</p>') % self.env._(
+            "%(channel)s: %(reason)s",
+            channel=self._channel_name(self.channel, self.channel_label), reason=self._failure_reason_text()))
+
+    @api.model
+    def _failure_kind(self, reason):
+        """The kind of failure a technical reason tells, one of FAILURE_KINDS."""
+        reason = reason or ''
+        if status := re.search(r'answered HTTP (\d{3})', reason):
+            code = int(status.group(1))
+            if code in (404, 410):
+                return 'not_found'
+            if code in (401, 403):
+                return 'denied'
+            return 'server_error'
+        return next((kind for marker, kind in FAILURE_KIND_MARKERS if marker in reason), 'other')
+
+    @api.depends('failure_kind', 'last_error', 'name', 'url')
+    def _compute_failure_reason(self):
+        for media in self:
+            media.failure_reason = media._failure_reason_text() if media.last_error else False
+
+    def _failure_reason_text(self):
+        """Why the file could not be downloaded, naming it, in words a user can act on."""
+        self.ensure_one()
+        file = self._failure_file_name()
+        match self.failure_kind:
+            case 'timeout':
+                return self.env._("%(file)s could not be downloaded: the server did not answer in time.", file=file)
+            case 'unreachable':
+                return self.env._("%(file)s could not be downloaded: the server could not be reached.", file=file)
+            case 'not_found':
+                return self.env._("%(file)s could not be downloaded: it is no longer available on the server.", file=file)
+            case 'denied':
+                return self.env._("%(file)s could not be downloaded: the server refused access. "
+                                  "Check the account settings of this channel.", file=file)
+            case 'server_error':
+                return self.env._("%(file)s could not be downloaded: the server answered with an error.", file=file)
+            case 'host_not_allowed':
+                return self.env._("%(file)s could not be downloaded: the site it comes from is not among "
+                                  "the allowed download sites in Settings.", file=file)
+            case 'unsafe':
+                return self.env._("%(file)s could not be downloaded: its address is not safe to download from.", file=file)
+            case 'too_large':
+                return self.env._("%(file)s could not be downloaded: it is larger than the maximum file size.", file=file)
+            case 'empty':
+                return self.env._("%(file)s could not be downloaded: the file is empty.", file=file)
+            case 'wrong_type':
+                return self.env._("%(file)s could not be downloaded: the server sent something other than "
+                                  "the announced file, such as an error page.", file=file)
+        return self.env._("%(file)s could not be downloaded.", file=file)
+
+    def _failure_file_name(self):
+        """The file's name, else the last part of its URL when it looks like a file name."""
+        if self.name:
+            return self.name
+        candidate = os.path.basename(unquote(urlsplit(self.url or '').path))
+        return candidate if get_extension(candidate) else self.env._("The file")

@@ -25,9 +25,11 @@ class ResConfigSettings(models.TransientModel):
     contact_documents_webhook_secret = fields.Char(
         related='company_id.contact_documents_webhook_secret', readonly=False)
     contact_documents_create_unknown = fields.Boolean(
-        related='company_id.contact_documents_create_unknown', readonly=False)
+        "Create contacts for unknown senders", related='company_id.contact_documents_create_unknown', readonly=False,
+        help="A file from a phone number or account that matches no contact creates that contact; "
+             "when unticked, such files are not kept.")
     contact_documents_media_hosts = fields.Char(
-        related='company_id.contact_documents_media_hosts', readonly=False)
+        "Allowed download sites", related='company_id.contact_documents_media_hosts', readonly=False)
     contact_documents_twilio_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')
     contact_documents_meta_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')
     contact_documents_events_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')

@@ -22,6 +22,7 @@ class TestAudit(ContactDocumentsCommon, TransactionCase):
             'checksum': document.checksum, 'user_id': self.env.uid,
         }])
         self.assertTrue(log.create_date)
+        self.env.cr.flush()  # filed documents are told in the chatter when the transaction commits
         self.assertIn('photo.png', self.contact.message_ids[0].body)
 
     def test_deletion_log_survives_the_document(self):
@@ -34,7 +35,7 @@ class TestAudit(ContactDocumentsCommon, TransactionCase):
             'document_name': 'report.pdf', 'user_id': self.manager.id, 'checksum': checksum,
             'file_size': size, 'channel': 'upload', 'document_id': False,
         }])
-        self.assertIn('Documents deleted', self.contact.message_ids[0].body)
+        self.assertIn('Document deleted:', self.contact.message_ids[0].body)
         self.assertIn('report.pdf', self.contact.message_ids[0].body)
 
     def test_log_is_readable_by_managers_only(self):

@@ -182,7 +182,8 @@ class TestContentTyping(ChannelSyncCommon, HttpCase):
         self.assert_marked(documents['invoice.pdf.exe'], 'invoice.pdf.exe')
         self.assertFalse(documents['report.pdf'].content_mismatch)
         self.assertTrue(documents['report.pdf'].is_previewable)
-        filed_note = self.email_contact.message_ids.filtered(lambda message: 'Documents filed' in (message.body or ''))
+        self.env.cr.flush()  # filed documents are told in the chatter when the transaction commits
+        filed_note = self.email_contact.message_ids.filtered(lambda message: 'documents filed:' in (message.body or ''))
         self.assertEqual(filed_note.body.count('content does not match its name'), 2)
 
     def test_the_mark_is_set_by_the_product_only(self):

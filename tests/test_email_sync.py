@@ -116,7 +116,7 @@ class TestEmailSync(ContactDocumentsCommon, TransactionCase):
             body='Internal copy', message_type='comment', subtype_xmlid='mail.mt_note',
             attachments=[('notes.pdf', self.pdf)])
         document = self.documents_of(self.contact)
-        self.assertEqual((document.name, document.direction), ('notes.pdf', 'internal'))
+        self.assertEqual((document.name, document.direction, document.channel), ('notes.pdf', 'internal', 'note'))
 
     def test_note_on_another_record_files_nothing(self):
         self.other_record.message_subscribe(partner_ids=self.contact.ids)

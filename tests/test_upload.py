@@ -42,6 +42,15 @@ class TestUpload(ContactDocumentsCommon, HttpCase):
             self.assertEqual((document.mimetype, document.file_size), (mimetype, len(content)))
             self.assertEqual(document.attachment_id.raw, content)
 
+    def test_a_multi_file_upload_is_told_in_one_note(self):
+        files = [('ufile', (name, content, mimetype)) for name, (content, mimetype) in SAMPLE_FILES.items()]
+        self.assertEqual(self.upload(files).status_code, 200)
+        notes = self.contact.message_ids.filtered(lambda message: 'filed:' in (message.body or ''))
+        self.assertEqual(len(notes), 1, "one note for the request, not one per file")
+        self.assertIn(f'{len(SAMPLE_FILES)} documents filed:', notes.body)
+        self.assertEqual(len(self.env['contact.document.log'].search([
+            ('partner_id', '=', self.contact.id), ('action', '=', 'filed')])), len(SAMPLE_FILES), "the audit log keeps every line")
+
     def test_refused_files_get_a_reason_and_accepted_ones_are_kept(self):
         pdf, _mimetype = SAMPLE_FILES['report.pdf']
         response = self.upload([

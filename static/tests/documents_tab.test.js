@@ -229,7 +229,7 @@ describe("file checks", () => {
 
     test("sizes are readable", () => {
         expect(formatFileSize(512)).toBe("512 bytes");
-        expect(formatFileSize(1536)).toBe("1.5 kB");
+        expect(formatFileSize(1536)).toBe("1.5 KB");
         expect(formatFileSize(250 * MB)).toBe("250 MB");
     });
 });

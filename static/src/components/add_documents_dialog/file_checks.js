@@ -1,8 +1,9 @@
 import { _t } from "@web/core/l10n/translation";
 import { formatList } from "@web/core/l10n/utils";
-import { user } from "@web/core/user";
+import { formatFileSize } from "../file_size_field/file_size_field";
 
-const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
+// The one size format (see file_size_field.js), re-exported for the modal.
+export { formatFileSize };
 
 /**
  * Extension of a file name, lower case and without the dot, as the server
@@ -14,27 +15,6 @@ const SIZE_UNITS = ["byte", "kilobyte", "megabyte", "gigabyte"];
 export function fileExtension(name) {
     const dot = (name || "").lastIndexOf(".");
     return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
-}
-
-/**
- * A file size the user can read, in their language: "812 bytes", "1.4 MB".
- *
- * @param {number} size in bytes
- * @returns {string}
- */
-export function formatFileSize(size) {
-    let value = size || 0;
-    let unit = 0;
-    while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return new Intl.NumberFormat(user.lang || "en-US", {
-        style: "unit",
-        unit: SIZE_UNITS[unit],
-        unitDisplay: unit ? "short" : "long",
-        maximumFractionDigits: value < 10 && unit ? 1 : 0,
-    }).format(value);
 }
 
 /**

@@ -8,7 +8,7 @@ import { useService } from "@web/core/utils/hooks";
 import { useDebounced } from "@web/core/utils/timing";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
 import { AddDocumentsDialog } from "../add_documents_dialog/add_documents_dialog";
-import { formatFileSize } from "../add_documents_dialog/file_checks";
+import { formatFileSize } from "../file_size_field/file_size_field";
 import { DocumentRowMenu } from "../document_row_menu/document_row_menu";
 import { ContactDocumentFile, documentPreviewUrl } from "./contact_document_file";
 
