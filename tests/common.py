@@ -154,9 +154,29 @@ class ContactDocumentsCommon:
             partner, [{'name': name, 'raw': content, 'mimetype': mimetype}], direction=direction, channel=channel)
 
 
+class EmailSyncCommon(ContactDocumentsCommon):
+    """Emails from Jane Customer through the mail gateway, routed to her contact or to another record."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Any mail.thread model stands for a lead or a ticket: crm and helpdesk are not dependencies.
+        cls.other_record = cls.env['mail.blacklist'].create({'email': 'routed-record@example.com'})
+        cls.pdf, _mimetype = SAMPLE_FILES['report.pdf']
+        cls.png, _mimetype = SAMPLE_FILES['photo.png']
+
+    def documents_of(self, partner):
+        return self.env['contact.document'].search([('partner_id', '=', partner.id)])
+
+    def process_incoming(self, model, thread_id, **email_values):
+        email = build_email(sender='Jane Customer <jane@customer.example.com>', to='sales@company.example.com',
+                            **email_values)
+        return self.env['mail.thread'].message_process(model, email, thread_id=thread_id)
+
 # ----------------------------------------------------------------------
 # Channel sync (Twilio, Meta, events webhook): a media server and signed webhooks
 # ----------------------------------------------------------------------
+
 
 class _MediaRequestHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'

@@ -3,7 +3,7 @@ import json
 from odoo.tests import HttpCase, tagged
 
 from ..tools.sizes import format_file_size
-from .common import SAMPLE_FILES, ContactDocumentsCommon, build_email
+from .common import EmailSyncCommon
 
 # One size format everywhere: tools/sizes.py and the contact_documents_file_size widget.
 SIZES = {
@@ -26,25 +26,13 @@ SIZES = {
 
 
 @tagged('post_install', '-at_install')
-class TestChatterAndSizes(ContactDocumentsCommon, HttpCase):
+class TestChatterAndSizes(EmailSyncCommon, HttpCase):
     """The contact's chatter tells each filing once, with sizes in the one format of the product."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.other_record = cls.env['mail.blacklist'].create({'email': 'routed-record@example.com'})
-        cls.pdf, _mimetype = SAMPLE_FILES['report.pdf']
-        cls.png, _mimetype = SAMPLE_FILES['photo.png']
 
     def filed_notes(self, partner):
         """The notes telling filed documents, once the transaction is committed."""
         self.env.cr.flush()
         return partner.message_ids.filtered(lambda message: 'filed:' in (message.body or ''))
-
-    def process_incoming(self, model, thread_id, attachments):
-        email = build_email(sender='Jane Customer <jane@customer.example.com>', to='sales@company.example.com',
-                            subject='Files', attachments=attachments)
-        return self.env['mail.thread'].message_process(model, email, thread_id=thread_id)
 
     def test_sizes_have_one_format(self):
         for size, text in SIZES.items():
@@ -65,7 +53,7 @@ class TestChatterAndSizes(ContactDocumentsCommon, HttpCase):
         """, "odoo.isReady", login='admin')
 
     def test_an_email_on_the_contact_gets_no_extra_note(self):
-        self.process_incoming('res.partner', self.contact.id, [
+        self.process_incoming('res.partner', self.contact.id, subject='Files', attachments=[
             ('contract.pdf', self.pdf, 'application/pdf'), ('scan.png', self.png, 'image/png')])
         self.assertEqual(len(self.env['contact.document'].search([('partner_id', '=', self.contact.id)])), 2)
         self.assertFalse(self.filed_notes(self.contact), "the email itself shows its files in the chatter")
@@ -74,7 +62,7 @@ class TestChatterAndSizes(ContactDocumentsCommon, HttpCase):
             2, "the audit log keeps every line")
 
     def test_an_email_routed_to_another_record_gets_one_note(self):
-        self.process_incoming('mail.blacklist', self.other_record.id, [
+        self.process_incoming('mail.blacklist', self.other_record.id, subject='Files', attachments=[
             ('contract.pdf', self.pdf, 'application/pdf'), ('scan.png', self.png, 'image/png')])
         note = self.filed_notes(self.contact)
         self.assertEqual(len(note), 1, "one note for the message, not one per file")

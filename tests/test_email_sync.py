@@ -1,26 +1,10 @@
 from odoo.tests import Form, TransactionCase, tagged
 
-from .common import SAMPLE_FILES, ContactDocumentsCommon, build_email, make_image
+from .common import EmailSyncCommon, build_email, make_image
 
 
 @tagged('post_install', '-at_install')
-class TestEmailSync(ContactDocumentsCommon, TransactionCase):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # Any mail.thread model stands for a lead or a ticket: crm and helpdesk are not dependencies.
-        cls.other_record = cls.env['mail.blacklist'].create({'email': 'routed-record@example.com'})
-        cls.pdf, _mimetype = SAMPLE_FILES['report.pdf']
-        cls.png, _mimetype = SAMPLE_FILES['photo.png']
-
-    def documents_of(self, partner):
-        return self.env['contact.document'].search([('partner_id', '=', partner.id)])
-
-    def process_incoming(self, model, thread_id, **email_values):
-        email = build_email(sender='Jane Customer <jane@customer.example.com>', to='sales@company.example.com',
-                            **email_values)
-        return self.env['mail.thread'].message_process(model, email, thread_id=thread_id)
+class TestEmailSync(EmailSyncCommon, TransactionCase):
 
     def test_incoming_email_on_the_contact_files_attachments_as_received(self):
         self.process_incoming('res.partner', self.contact.id, subject='Signed contract', attachments=[
