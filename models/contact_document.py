@@ -226,7 +226,7 @@ class ContactDocument(models.Model):
                 "Only the application sets these fields of a document: %(fields)s.",
                 fields=", ".join(sorted(forbidden))))
         if 'name' in vals:
-            vals['name'] = clean_file_name(vals['name'] or '') or self.env._("Unnamed file")
+            vals = {**vals, 'name': self._clean_name(vals['name'])}
         moved = self.browse()
         if 'partner_id' in vals:
             moved = self._check_move(self.env['res.partner'].browse(vals['partner_id']))
@@ -553,7 +553,7 @@ class ContactDocument(models.Model):
     @api.model
     def _clean_name(self, name):
         """A name safe to show and to extract: no bidi tricks or control characters, at most 255 characters."""
-        return clean_file_name(name or '') or _("Unnamed file")
+        return clean_file_name(name or '') or self.env._("Unnamed file")
 
     @api.model
     def _file_message_attachments(self, message, from_gateway=False, not_attached=None):
