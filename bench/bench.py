@@ -290,7 +290,12 @@ def bench_upload_download(args, server, session, partner):
            f'{stock_time:.2f} s = {stock_time / stock_loopback:.2f}x its loopback copy',
            passed=upload_time / loopback <= 1.2)
 
-    attachment_id = call_kw(session, server.url, 'contact.document', 'read', [[document_id], ['attachment_id']])[0]['attachment_id'][0]
+    document_attachment_id = call_kw(
+        session, server.url, 'contact.document', 'read', [[document_id], ['attachment_id']])[0]['attachment_id'][0]
+    # Odoo's /web/content refuses a document's own file (only the addon's routes, which audit,
+    # serve it): stock Odoo is measured on a plain copy of the same file on the contact.
+    attachment_id = call_kw(session, server.url, 'ir.attachment', 'copy', [[document_attachment_id]],
+                            {'default': {'res_model': 'res.partner', 'res_id': contact}})[0]
 
     def download(url):
         start = time.perf_counter()
@@ -454,7 +459,7 @@ def bench_zip(args, server, session, partner):
 
 # The documents this run's webhooks file (the seeded ones have no external message id).
 BENCH_MESSAGES = "(external_message_id LIKE 'MMbench%' OR external_message_id LIKE 'm\\_bench\\_%')"
-TWILIO_SID, TWILIO_TOKEN, META_SECRET, PAGE_ID = 'ACbench0000000000000000000000000001', 'bench-token-1234567890', 'bench-meta-secret', '1000000001'
+TWILIO_SID, TWILIO_TOKEN, META_SECRET, PAGE_ID = 'AC' + 'b0' * 16, 'bench-token-1234567890', 'bench-meta-secret', '1000000001'
 
 
 class Media(BaseHTTPRequestHandler):
