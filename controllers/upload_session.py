@@ -1,6 +1,5 @@
 import logging
 
-from odoo import _
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import Controller, request, route
 
@@ -20,10 +19,12 @@ class ContactDocumentUploadController(Controller):
     """
 
     @route(SESSION_ROUTE, type='http', auth='user', methods=['POST'])
-    def open_session(self, partner_id=None, name=None, size=None, sha256=None, **kwargs):
+    def open_session(self, partner_id=None, name=None, size=None, sha256=None, share=None, **kwargs):
         """Open a session for one file (or resume the user's open one for the same file).
 
-        Answers the token, the chunk size the client must use and the chunks
+        ``share=1`` shares the document on the portal once it is filed (the
+        Add Documents modal's toggle). A portal user's session is always for
+        their own contact. Answers the token, the chunk size the client must use and the chunks
         the server already has.
         """
         try:
@@ -32,11 +33,11 @@ class ContactDocumentUploadController(Controller):
         except ValueError:
             partner = None
         if not partner or not name:
-            return self._error(_("Unknown contact or file."), 400)
+            return self._error(request.env._("Unknown contact or file."), 400)
         return self._answer(lambda: request.env['contact.document.upload']._open_session(
-            partner, name, size, sha256)._session_status())
+            partner, name, size, sha256, share=share == '1')._session_status())
 
-    @route(f'{SESSION_ROUTE}/<string:token>', type='http', auth='user', methods=['GET'])
+    @route(f'{SESSION_ROUTE}/<string:token>', type='http', auth='user', methods=['GET'], readonly=True)
     def session_status(self, token, **kwargs):
         """What the server has of this upload, to resume it after a reload or a lost connection."""
         return self._answer(lambda: request.env['contact.document.upload']._get_session(token)._session_status())
@@ -55,7 +56,7 @@ class ContactDocumentUploadController(Controller):
         # token travels in the form, as with any other Odoo form.
         chunk = request.httprequest.files.get('chunk')
         if not chunk:
-            return self._error(_("The chunk is missing."), 400)
+            return self._error(request.env._("The chunk is missing."), 400)
         return self._answer(write)
 
     @route(f'{SESSION_ROUTE}/<string:token>/finish', type='http', auth='user', methods=['POST'])
@@ -85,7 +86,7 @@ class ContactDocumentUploadController(Controller):
         except MissingError as error:
             return self._error(error.args[0], 404)
         except AccessError:
-            return self._error(_("You are not allowed to add documents to this contact."), 403)
+            return self._error(request.env._("You are not allowed to add documents to this contact."), 403)
         except UserError as error:
             return self._error(error.args[0], 400)
 

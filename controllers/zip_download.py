@@ -6,6 +6,9 @@ from odoo.http import Controller, Response, content_disposition, request, route
 
 from ..tools.zip_stream import iter_zip
 
+# A controller translates with Odoo's _(), as Odoo's own do: it has no self.env.
+# pylint: disable=prefer-env-translation
+
 DIRECTIONS = ('internal', 'sent', 'received')
 
 
@@ -35,6 +38,8 @@ class ContactDocumentZipController(Controller):
             domain = Document._tab_domain(partner, search)
             if direction in DIRECTIONS:
                 domain &= Domain('direction', '=', direction)
+            elif direction == 'shared':  # the tab's Shared filter
+                domain &= Domain('is_shared', '=', True)
             documents = Document.search(domain)
         else:
             return request.make_json_response({'error': _("Choose the documents to download.")}, status=400)
@@ -50,5 +55,7 @@ class ContactDocumentZipController(Controller):
                 ('Content-Disposition', content_disposition(filename)),
                 ('Cache-Control', 'no-store'),
                 ('X-Content-Type-Options', 'nosniff'),
+                # Sent as it is built: a reverse proxy (nginx) must not buffer it whole first.
+                ('X-Accel-Buffering', 'no'),
             ],
         )

@@ -2,20 +2,24 @@ import logging
 import mimetypes
 import os
 import re
-import tempfile
+import threading
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+import psycopg2
 from markupsafe import Markup
 from psycopg2 import IntegrityError
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
-from odoo.tools.mimetypes import get_extension, guess_mimetype
+from odoo.tools.mail import generate_tracking_message_id
+from odoo.tools.mimetypes import MIMETYPE_HEAD_SIZE, get_extension
+
+from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
 from ..tools import safe_fetch
-from ..tools.content_typing import type_by_content
+from ..tools.content_typing import sniff_mimetype, type_by_content
 from ..tools.safe_fetch import FetchError
 from .contact_document import CHANNELS, DIRECTIONS
 
@@ -23,6 +27,8 @@ _logger = logging.getLogger(__name__)
 
 # Minutes to wait after the 1st, 2nd and 3rd failed attempt; the 4th failure is final.
 RETRY_DELAYS = (1, 5, 30)
+# Media downloaded at once and filed in one batch by the cron (see safe_fetch.fetch_all for the bounds).
+MEDIA_BATCH_SIZE = 50
 # Hosts that may be fetched over plain HTTP: a local gateway, or the tests' media server.
 HTTP_HOSTS_PARAM = 'contact_documents.media_http_hosts'
 UNKNOWN_MIMETYPES = ('', 'application/octet-stream', 'text/plain')
@@ -64,6 +70,34 @@ FAILURE_KIND_MARKERS = (
 )
 
 
+# This process's connection to the ``postgres`` database, to wake the cron workers (see _notify_cron_after_commit).
+_notify_lock = threading.Lock()
+_notify_connection = {}
+
+
+def _notify_cron_workers(dbname, cron):
+    """Send the notification ``ir.cron._notifydb`` sends, on a connection kept for this process.
+
+    A connection made before a fork belongs to the parent: each process keeps
+    its own. Any failure falls back on Odoo's own ``_notifydb``.
+    """
+    with _notify_lock:
+        connection = _notify_connection.get(os.getpid())
+        try:
+            if connection is None or connection.closed:
+                _name, info = sql_db.connection_info_for('postgres')
+                connection = _notify_connection[os.getpid()] = psycopg2.connect(**info)
+                connection.autocommit = True
+            notify = SQL("SELECT %s('cron_trigger', %s)", SQL.identifier(ODOO_NOTIFY_FUNCTION), dbname)
+            with connection.cursor() as cursor:
+                cursor.execute(notify.code, notify.params)
+            return
+        except psycopg2.Error:
+            _logger.info("Waking the cron workers through a new connection", exc_info=True)
+            _notify_connection.pop(os.getpid(), None)
+    cron._notifydb()
+
+
 class ContactDocumentMedia(models.Model):
     """A file of a channel message waiting to be downloaded and filed.
 
@@ -96,7 +130,7 @@ class ContactDocumentMedia(models.Model):
     last_error = fields.Char("Technical Detail", readonly=True)
     failure_kind = fields.Selection(FAILURE_KINDS, readonly=True)
     failure_reason = fields.Char("Reason", compute='_compute_failure_reason')
-    document_id = fields.Many2one('contact.document', string="Document", ondelete='set null', readonly=True)
+    document_id = fields.Many2one('contact.document', ondelete='set null', readonly=True)
 
     _message_attachment_uniq = models.UniqueIndex(
         '(company_id, channel, external_message_id, attachment_index)',
@@ -105,7 +139,7 @@ class ContactDocumentMedia(models.Model):
     _due_idx = models.Index("(next_attempt) WHERE state = 'queued'")
 
     def init(self):
-        super().init()
+        res = super().init()
         # One row per sender being synced, see _claim_sync_key; not a model: nobody reads it.
         self.env.cr.execute(SQL("""
             CREATE TABLE IF NOT EXISTS %s (
@@ -113,6 +147,7 @@ class ContactDocumentMedia(models.Model):
                 claimed_at timestamp without time zone NOT NULL
             )
         """, SQL.identifier(SYNC_CLAIM_TABLE)))
+        return res
 
     @api.model
     def _claim_sync_key(self, key):
@@ -150,7 +185,7 @@ class ContactDocumentMedia(models.Model):
         """
         self.check_access('read')
         if not self.env.user.has_group('contact_documents.group_contact_documents_manager'):
-            raise AccessError(_("Only Contact Documents managers can retry downloads."))
+            raise AccessError(self.env._("Only Contact Documents managers can retry downloads."))
         failed = self.sudo().filtered(lambda media: media.state == 'failed')
         failed.write({'state': 'queued', 'attempts': 0, 'next_attempt': fields.Datetime.now(), 'last_error': False})
         if failed:
@@ -189,7 +224,7 @@ class ContactDocumentMedia(models.Model):
             inline = [attachment for attachment in message.attachments if attachment.content is not None]
             if inline:
                 documents = self._file_synced_files(partner, message.channel, message.label, message.direction,
-                                                    message.external_id, [{
+                                                    message.external_id, company, [{
                                                         'name': attachment.name,
                                                         'raw': attachment.content,
                                                         'mimetype': attachment.mimetype,
@@ -197,16 +232,20 @@ class ContactDocumentMedia(models.Model):
                                                     } for attachment in inline])
                 counts['filed'] += len(documents)
                 counts['duplicates'] += len(inline) - len(documents)
-        if counts['queued']:
-            self._fetch_cron()._trigger()
         return counts
 
     @api.model
     def _enqueue(self, company, partner, message, attachments):
-        """Queue the attachments; those already queued are left alone, atomically."""
+        """Queue the attachments; those already queued are left alone, atomically.
+
+        The download cron is triggered in the same statement when anything
+        was queued (see :meth:`_notify_cron_after_commit`): a webhook answers after
+        as few round trips to the database as it can.
+        """
         if not attachments:
             return self.browse()
         self.env.flush_all()
+        cron = self._fetch_cron()
         now = fields.Datetime.now()
         uid = self.env.uid
         rows = SQL(', ').join(
@@ -218,42 +257,114 @@ class ContactDocumentMedia(models.Model):
             for attachment in attachments
         )
         self.env.cr.execute(SQL("""
-            INSERT INTO contact_document_media (
-                company_id, partner_id, provider, channel, channel_label, direction, external_message_id,
-                attachment_index, url, name, mimetype, state, attempts, next_attempt,
-                create_uid, create_date, write_uid, write_date)
-            VALUES %s
-            ON CONFLICT DO NOTHING
-            RETURNING id
-        """, rows))
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
+            WITH queued AS (
+                INSERT INTO contact_document_media (
+                    company_id, partner_id, provider, channel, channel_label, direction, external_message_id,
+                    attachment_index, url, name, mimetype, state, attempts, next_attempt,
+                    create_uid, create_date, write_uid, write_date)
+                VALUES %(rows)s
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            ), triggered AS (
+                -- ir.cron._trigger(): one trigger due now, unless the cron is inactive (it would be ignored).
+                INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, create_date, write_uid, write_date)
+                SELECT cron.id, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM ir_cron cron
+                 WHERE cron.id = %(cron_id)s AND cron.active AND EXISTS (SELECT 1 FROM queued)
+                RETURNING id
+            )
+            SELECT id, (SELECT count(*) FROM triggered) FROM queued
+        """, rows=rows, now=now, uid=uid, cron_id=cron.id))
+        queued = self.env.cr.fetchall()
+        if queued and queued[0][1]:
+            self._notify_cron_after_commit(cron)
+        return self.browse([media_id for media_id, _triggers in queued])
 
     @api.model
-    def _file_synced_files(self, partner, channel, label, direction, external_message_id, files):
+    def _file_synced_files(self, partner, channel, label, direction, external_message_id, company, files):
         """File ``files`` on ``partner`` and tell it in its chatter, one message per file."""
-        Document = self.env['contact.document'].sudo().with_context(contact_documents_skip_audit_chatter=True)
-        documents = Document._file_documents(
-            partner, files, direction=direction, channel=channel, external_message_id=external_message_id)
-        for document in documents:
-            document.message_id = self._log_synced_file(document, label)
-        return documents
+        return self._file_synced_batch([{
+            'partner': partner, 'channel': channel, 'label': label, 'direction': direction,
+            'external_message_id': external_message_id, 'company': company, 'files': files,
+        }])[0]
 
     @api.model
-    def _log_synced_file(self, document, label):
+    def _file_synced_batch(self, entries):
+        """File the files of several channel messages at once, each as :meth:`_file_synced_files` does.
+
+        :param entries: list of dicts with the arguments of :meth:`_file_synced_files`
+        :return: the new documents of each entry, in order
+        """
+        Document = self.env['contact.document'].sudo().with_context(contact_documents_skip_audit_chatter=True)
+        filed = Document._file_documents_batch([{
+            'partners': entry['partner'], 'files': entry['files'], 'direction': entry['direction'],
+            'channel': entry['channel'], 'external_message_id': entry['external_message_id'],
+            'sender': self._channel_sender(entry['partner'], entry['direction'], entry['company']),
+        } for entry in entries])
+        self._log_synced_files([
+            (document, entry['label'], entry['company']) for entry, documents in zip(entries, filed) for document in documents
+        ])
+        return filed
+
+    @api.model
+    def _channel_sender(self, partner, direction, company):
+        """Who sent a channel message: the contact, or for one sent to it, the company (its page, its number)."""
+        if direction == 'received':
+            return partner
+        return partner.company_id.partner_id or (company or self.env.company).partner_id
+
+    @api.model
+    def _log_synced_files(self, logs):
+        """Tell each synced document in its contact's chatter, one message per file, and link it.
+
+        The notes are the ones ``_message_log`` writes (internal, no
+        notification), created in one batch: each has its own author (the
+        contact, or the company for what was sent), which Odoo's own
+        ``_message_log_batch`` cannot give.
+
+        :param logs: list of (document, channel label, company)
+        """
+        if not logs:
+            return
+        Partner = self.env['res.partner'].sudo()
+        has_sms = 'sms' in dict(self.env['mail.message']._fields['message_type'].selection)
+        note_subtype_id = self.env['ir.model.data']._xmlid_to_res_id('mail.mt_note')
+        authors = {}
+        values_list = []
+        for document, label, company in logs:
+            sender_id = document.sender_partner_id.id
+            if sender_id not in authors:
+                author_id, email_from = Partner._message_compute_author(sender_id)
+                reply_to = self.env['mail.thread']._notify_get_reply_to(default=email_from, author_id=author_id)[False]
+                authors[sender_id] = {'author_id': author_id, 'email_from': email_from, 'reply_to': reply_to}
+            values_list.append({
+                **authors[sender_id],
+                'model': 'res.partner',
+                'res_id': document.partner_id.id,
+                'record_alias_domain_id': False,
+                'record_company_id': False,
+                'body': self._synced_file_body(document, label, company),
+                'message_type': 'sms' if document.channel == 'sms' and has_sms else 'notification',
+                'is_internal': True,
+                'subtype_id': note_subtype_id,
+                'email_add_signature': False,
+                'message_id': generate_tracking_message_id('message-notify'),
+            })
+        messages = Partner._message_create(values_list)
+        for (document, _label, _company), message in zip(logs, messages):
+            document.message_id = message
+
+    @api.model
+    def _synced_file_body(self, document, label, company):
         channel_name = self._channel_name(document.channel, label)
         if document.direction == 'received':
-            text = _("%(channel)s: received", channel=channel_name)
-            author = document.partner_id
+            text = self.env._("%(channel)s: received", channel=channel_name)
         else:
-            text = _("%(channel)s: sent", channel=channel_name)
-            author = document.partner_id.company_id.partner_id or self.env.company.partner_id
-        match_note = self.env['res.partner.channel.identity']._phone_match_note(self.company_id or self.env.company, document)
+            text = self.env._("%(channel)s: sent", channel=channel_name)
+        match_note = self.env['res.partner.channel.identity']._phone_match_note(company or self.env.company, document)
         mismatch_note = Markup(' (%s)') % document._content_mismatch_note() if document.content_mismatch else ''
-        body = Markup('<p>%s <a href="/contact_documents/%s/preview" target="_blank">%s</a>%s%s</p>') % (
+        return Markup('<p>%s <a href="/contact_documents/%s/preview" target="_blank">%s</a>%s%s</p>') % (
             text, document.id, document.name, mismatch_note, Markup(' (%s)') % match_note if match_note else '')
-        message_type = 'sms' if document.channel == 'sms' and 'sms' in dict(
-            self.env['mail.message']._fields['message_type'].selection) else 'notification'
-        return document.partner_id.sudo()._message_log(body=body, author_id=author.id, message_type=message_type)
 
     @api.model
     def _channel_name(self, channel, label=None):
@@ -270,75 +381,160 @@ class ContactDocumentMedia(models.Model):
         return self.env.ref('contact_documents.ir_cron_contact_document_media_fetch').sudo()
 
     @api.model
-    def _cron_fetch_media(self, batch_size=10):
-        """Download and file the media whose attempt is due, a batch at a time."""
-        self._gc_sync_claims()
-        in_cron = bool(self.env.context.get('cron_id'))
-        while media := self._lock_due_media(batch_size):
-            for item in media:
-                item._fetch_and_file()
-            if in_cron:
-                remaining = self.search_count([('state', '=', 'queued'), ('next_attempt', '<=', fields.Datetime.now())])
-                if not self.env['ir.cron']._commit_progress(len(media), remaining=remaining):
-                    break
+    def _notify_cron_after_commit(self, cron):
+        """Wake the cron workers once this transaction commits, once however many triggers it made.
+
+        The notification is the one ``ir.cron._trigger()`` sends, through a
+        connection this process keeps: Odoo's ``_notifydb`` connects to the
+        ``postgres`` database for each trigger (its pool keeps no connection
+        to it), and a webhook burst would start a PostgreSQL backend per
+        request, as costly as the request itself.
+        """
+        dbname = self.env.cr.dbname
+        if 'contact_documents.wake_fetch_cron' not in self.env.cr.postcommit.data:
+            self.env.cr.postcommit.data['contact_documents.wake_fetch_cron'] = True
+            self.env.cr.postcommit.add(lambda: _notify_cron_workers(dbname, cron))
 
     @api.model
-    def _lock_due_media(self, batch_size):
+    def _cron_fetch_media(self, batch_size=MEDIA_BATCH_SIZE):
+        """Download and file the media whose attempt is due, a batch at a time.
+
+        The next batch downloads while this one is filed: network waits and
+        database work overlap. Its rows are locked with this one's, and locked
+        again after each commit; a row another worker took in between, or that
+        is no longer due, is dropped with its download.
+        """
+        self._gc_sync_claims()
+        in_cron = bool(self.env.context.get('cron_id'))
+        downloads = {}  # media id -> its Download, until filed
+        dropped = []
+        try:
+            with safe_fetch.Downloader() as downloader:
+                media = self._lock_due_media(batch_size)
+                media._start_downloads(downloader, downloads)
+                while media:
+                    upcoming = self._lock_due_media(batch_size, exclude_ids=media.ids)
+                    upcoming._start_downloads(downloader, downloads)
+                    media._file_downloads(downloader, [downloads.pop(media_id) for media_id in media.ids])
+                    if in_cron:
+                        remaining = self.search_count([('state', '=', 'queued'), ('next_attempt', '<=', fields.Datetime.now())])
+                        if not self.env['ir.cron']._commit_progress(len(media), remaining=remaining):
+                            break
+                    media = upcoming._lock_again()
+                    dropped += [downloads.pop(media_id) for media_id in set(upcoming.ids) - set(media.ids)]
+        finally:
+            # After the downloader has waited for its threads: no file is closed while being written.
+            safe_fetch.close_all([*downloads.values(), *dropped])
+
+    @api.model
+    def _lock_due_media(self, batch_size, exclude_ids=()):
         """Due rows, locked: a second worker skips them rather than downloading twice."""
         self.flush_model()
         self.env.cr.execute(SQL("""
             SELECT id FROM contact_document_media
-             WHERE state = 'queued' AND next_attempt <= %s
+             WHERE state = 'queued' AND next_attempt <= %s AND NOT id = ANY(%s)
              ORDER BY next_attempt, id
              LIMIT %s
                FOR UPDATE SKIP LOCKED
-        """, fields.Datetime.now(), batch_size))
+        """, fields.Datetime.now(), list(exclude_ids), batch_size))
         return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _fetch_and_file(self):
-        """One download attempt: file the media, or record why not and when to try again."""
-        self.ensure_one()
-        with tempfile.TemporaryFile(prefix='contact_documents_media_') as tmp:
-            try:
-                fetched = self._download(tmp)
-                mimetype = self._media_mimetype(fetched)
-            except FetchError as error:
-                self._record_failure(error.reason, error.retryable)
-                return
-            files = [{
-                'name': self._media_filename(fetched, mimetype),
-                'stream': tmp,
-                'mimetype': mimetype,
-                'index': self.attachment_index,
-            }]
-            try:
-                with self.env.cr.savepoint():
-                    documents = self._file_synced_files(
-                        self.partner_id, self.channel, self.channel_label, self.direction,
-                        self.external_message_id, files)
-            except IntegrityError:
-                # A concurrent delivery filed the same file first: nothing to add.
-                documents = self.env['contact.document']
-        self.write({
-            'state': 'done',
-            'attempts': self.attempts + 1,
-            'last_error': False,
-            'document_id': (documents or self._existing_document()).id,
-        })
+    def _lock_again(self):
+        """These rows, locked again after a commit, less those no longer queued or taken meanwhile."""
+        if not self:
+            return self
+        self.flush_model()
+        self.invalidate_recordset()
+        self.env.cr.execute(SQL("""
+            SELECT id FROM contact_document_media
+             WHERE id = ANY(%s) AND state = 'queued'
+             ORDER BY next_attempt, id
+               FOR UPDATE SKIP LOCKED
+        """, self.ids))
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
-    def _download(self, fileobj):
+    def _start_downloads(self, downloader, downloads):
+        """Start downloading these media in the background, into ``downloads`` (media id -> Download)."""
+        for media in self:
+            downloads[media.id] = media._download_request()
+        downloader.start([downloads[media_id] for media_id in self.ids])
+
+    def _file_downloads(self, downloader, downloads):
+        """One download attempt of each: file the media, or record why not and when to try again.
+
+        ``downloads`` run in threads that only fetch into temporary files
+        (``safe_fetch.Downloader``, with every check of ``fetch_to_file``);
+        everything else happens here, in this cursor: typing, filing in one
+        batch, recording each outcome.
+        """
+        try:
+            downloader.finish(downloads)
+            to_file = []
+            for media, download in zip(self, downloads, strict=True):
+                try:
+                    if download.error:
+                        raise download.error
+                    mimetype = media._media_mimetype(download.fetched)
+                except FetchError as error:
+                    media._record_failure(error.reason, error.retryable)
+                    continue
+                to_file.append((media, {
+                    'name': media._media_filename(download.fetched, mimetype),
+                    'stream': download.file,
+                    'mimetype': mimetype,
+                    'index': media.attachment_index,
+                }))
+            self._file_fetched(to_file)
+        finally:
+            safe_fetch.close_all(downloads)
+
+    @api.model
+    def _file_fetched(self, to_file):
+        """File downloaded media, all in one batch, and mark each done.
+
+        :param to_file: list of (media, file) where file is a ``_file_documents`` file
+        """
+        if not to_file:
+            return
+        entries = [{
+            'partner': media.partner_id, 'channel': media.channel, 'label': media.channel_label,
+            'direction': media.direction, 'external_message_id': media.external_message_id,
+            'company': media.company_id, 'files': [file],
+        } for media, file in to_file]
+        try:
+            with self.env.cr.savepoint():
+                filed = self._file_synced_batch(entries)
+        except IntegrityError:
+            # A concurrent delivery filed one of them first: file them one by one, skipping what it filed.
+            filed = []
+            for entry in entries:
+                try:
+                    with self.env.cr.savepoint():
+                        filed += self._file_synced_batch([entry])
+                except IntegrityError:
+                    filed.append(self.env['contact.document'])
+        for (media, _file), documents in zip(to_file, filed):
+            media.write({
+                'state': 'done',
+                'attempts': media.attempts + 1,
+                'last_error': False,
+                'document_id': (documents or media._existing_document()).id,
+            })
+
+    def _download_request(self):
+        """What ``safe_fetch.fetch_all`` needs to download this media, read from the database here."""
+        self.ensure_one()
         company = self.company_id.sudo()
         allowed_hosts = safe_fetch.parse_hosts(company.contact_documents_media_hosts or safe_fetch.DEFAULT_ALLOWED_HOSTS)
         http_hosts = safe_fetch.parse_hosts(self.env['ir.config_parameter'].sudo().get_param(HTTP_HOSTS_PARAM))
-        return safe_fetch.fetch_to_file(
-            self.url, fileobj,
-            allowed_hosts=allowed_hosts,
-            http_hosts=http_hosts,
-            auth=self._media_auth(),
-            timeout=safe_fetch.READ_TIMEOUT,
-            deadline=safe_fetch.DEADLINE,
-            max_size=safe_fetch.MAX_MEDIA_SIZE,
-        )
+        return safe_fetch.Download(self.url, {
+            'allowed_hosts': allowed_hosts,
+            'http_hosts': http_hosts,
+            'auth': self._media_auth(),
+            'timeout': safe_fetch.READ_TIMEOUT,
+            'deadline': safe_fetch.DEADLINE,
+            'max_size': safe_fetch.MAX_MEDIA_SIZE,
+        })
 
     def _media_auth(self):
         """Twilio serves media only with the account's Basic auth (sent to the first host only)."""
@@ -355,7 +551,7 @@ class ContactDocumentMedia(models.Model):
         """
         if not fetched.size:
             raise FetchError("the file is empty")
-        sniffed = guess_mimetype(fetched.head, default='')
+        sniffed = sniff_mimetype(bytes(fetched.head[:MIMETYPE_HEAD_SIZE]))
         expected = (self.mimetype or '').split(';', 1)[0].strip().lower()
         if sniffed not in UNKNOWN_MIMETYPES and expected and sniffed.split('/')[0] != expected.split('/')[0]:
             raise FetchError(f"the server sent {sniffed} where {expected} was expected")

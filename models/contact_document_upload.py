@@ -3,11 +3,12 @@ import hashlib
 import logging
 import os
 import re
+import tempfile
 import time
 import uuid
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError
 from odoo.tools import SQL, config
 
@@ -19,6 +20,7 @@ from ..tools.file_types import (
     file_extension,
     stream_size,
 )
+from ..tools.upload_stream import INCOMING_PREFIX
 
 _logger = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ UPLOADS_FOLDER = 'contact_documents_uploads'
 # Where earlier versions kept them, inside the filestore: emptied by the cleanup cron.
 LEGACY_UPLOADS_FOLDER = '.contact_documents_uploads'
 HASH_BLOCK_SIZE = 1024 * 1024
+# Name of the attachment holding chunk N of a session, when files are not in Odoo's local filestore.
+CHUNK_ATTACHMENT_NAME = 'chunk-%d'
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 TOKEN_RE = re.compile(r'^[0-9a-f]{32}$')  # uuid4().hex
 # Uploads in progress per user: each reserves the disk space it announced.
@@ -48,8 +52,11 @@ class ContactDocumentUpload(models.Model):
     """A file being uploaded in chunks, resumable until it is finished.
 
     Chunks are written at their offset into a temporary file in Odoo's data
-    dir (outside the filestore), so a chunk sent twice or out of order does no
-    harm and memory stays flat whatever the file size. Finishing checks the size, the SHA-256
+    dir (outside the filestore) when files are stored in Odoo's local
+    filestore, else each as an attachment of the session (database, S3...),
+    so a chunk sent twice or out of order does no harm, any server sharing
+    the database and the storage can take any chunk, and memory stays flat
+    whatever the file size. Finishing checks the size, the SHA-256
     the client announced and the content type, then files the document
     through ``contact.document._file_documents``. Sessions are private to the
     user who opened them; every method here checks that itself.
@@ -72,7 +79,14 @@ class ContactDocumentUpload(models.Model):
     temp_name = fields.Char(readonly=True, help="Name of the temporary file in the uploads folder of Odoo's data dir.")
     state = fields.Selection(
         [('open', "Open"), ('done', "Done"), ('failed', "Failed")], required=True, default='open', index=True)
-    document_id = fields.Many2one('contact.document', string="Document", ondelete='set null')
+    document_id = fields.Many2one('contact.document', ondelete='set null')
+    # A session opened through a document request's link belongs to that link: only its
+    # routes reach it, and its file is filed as received (see contact.document.request).
+    request_id = fields.Many2one(
+        'contact.document.request', string="Document Request", ondelete='cascade', readonly=True,
+        index='btree_not_null')
+    # The Add Documents modal's "Share with the contact on the portal": shared when filed.
+    share_on_portal = fields.Boolean(readonly=True)
 
     _token_uniq = models.UniqueIndex('(token)', "An upload session token is unique.")
 
@@ -86,19 +100,24 @@ class ContactDocumentUpload(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _open_session(self, partner, file_name, file_size, sha256):
+    def _open_session(self, partner, file_name, file_size, sha256, request=None, share=False):
         """Open an upload session, or return the current user's open one for the same file.
 
         Refuses at once what finishing would refuse anyway: a type not
         accepted, an empty or too large file, a contact the user cannot add
         documents to.
+
+        :param request: the contact.document.request whose link opens the
+            session (called as superuser, once the link is checked): the
+            session is bound to it, and its rate limit replaces the user's quota
         """
         Document = self.env['contact.document']
-        Document._check_can_add(partner)
+        # A portal user's session is always for their own contact.
+        partner = Document._upload_destination(partner)[0]
         file_name = Document._clean_name(file_name)
         sha256 = (sha256 or '').lower()
         if not SHA256_RE.match(sha256):
-            raise UserError(_("The upload of %(name)s announced no valid SHA-256 checksum.", name=file_name))
+            raise UserError(self.env._("The upload of %(name)s announced no valid SHA-256 checksum.", name=file_name))
         refusal = (
             'type' if file_extension(file_name) not in ACCEPTED_TYPES
             else 'empty' if file_size <= 0
@@ -112,22 +131,23 @@ class ContactDocumentUpload(models.Model):
         upload = Upload.search([
             ('user_id', '=', self.env.uid), ('partner_id', '=', partner.id), ('state', '=', 'open'),
             ('file_name', '=', file_name), ('file_size', '=', file_size), ('sha256', '=', sha256),
+            ('request_id', '=', request.id if request else False),
         ], limit=1)
-        if upload and os.path.isfile(upload._temp_path()):
+        if upload and upload._chunk_store_exists():
+            upload.share_on_portal = share
             return upload
-        self._check_quota(file_size)
+        if not request:
+            self._check_quota(file_size)
         upload = Upload.create({
+            'request_id': request.id if request else False,
+            'share_on_portal': share,
             'partner_id': partner.id,
             'file_name': file_name,
             'file_size': file_size,
             'sha256': sha256,
             'chunk_size': self._configured_chunk_size(),
         })
-        os.makedirs(upload._uploads_dir(), exist_ok=True)
-        upload.temp_name = upload.token
-        # If this transaction rolls back, the garbage collection cron removes the orphan file.
-        with open(upload._temp_path(), 'xb'):
-            pass
+        upload._create_chunk_store()
         return upload
 
     @api.model
@@ -142,11 +162,11 @@ class ContactDocumentUpload(models.Model):
             [('user_id', '=', self.env.uid), ('state', '=', 'open')], [], ['__count', 'file_size:sum'])
         count, announced = open_sessions[0]
         if count >= max_sessions:
-            raise UserError(_(
+            raise UserError(self.env._(
                 "You already have %(count)s uploads in progress: finish or cancel some before starting another.",
                 count=count))
         if (announced or 0) + file_size > max_bytes:
-            raise UserError(_(
+            raise UserError(self.env._(
                 "Your uploads in progress would exceed %(limit)s: finish or cancel some before starting another.",
                 limit=f'{max_bytes // (1024 * 1024)} MB'))
 
@@ -164,17 +184,17 @@ class ContactDocumentUpload(models.Model):
         return limits
 
     @api.model
-    def _finish_session(self, token):
+    def _finish_session(self, token, request=None):
         """Finish the current user's session ``token``; finishing it again answers the same document."""
-        upload = self._get_session(token, lock=True, states=('open', 'done'))
+        upload = self._get_session(token, lock=True, states=('open', 'done'), request=request)
         if upload.state == 'done':
             if not upload.document_id:
-                raise MissingError(_("This upload session does not exist or has expired."))
+                raise MissingError(self.env._("This upload session does not exist or has expired."))
             return upload.document_id.with_env(self.env(su=False))
         return upload._finish()
 
     @api.model
-    def _get_session(self, token, lock=False, states=('open',)):
+    def _get_session(self, token, lock=False, states=('open',), request=None):
         """The current user's session ``token`` in one of ``states``, as superuser; MissingError otherwise.
 
         Another user's session is answered as missing: its token must not tell
@@ -188,15 +208,19 @@ class ContactDocumentUpload(models.Model):
         """
         upload = self.browse()
         if TOKEN_RE.match(token or ''):
-            upload = self.sudo().search([('token', '=', token), ('state', 'in', list(states))], limit=1)
+            upload = self.sudo().search([
+                ('token', '=', token), ('state', 'in', list(states)),
+                # A request's sessions are reached through its link only, and only its own.
+                ('request_id', '=', request.id if request else False),
+            ], limit=1)
         if not upload or upload.user_id.id != self.env.uid:
-            raise MissingError(_("This upload session does not exist or has expired."))
+            raise MissingError(self.env._("This upload session does not exist or has expired."))
         if lock:
             self.env.cr.execute(SQL(
                 "SELECT state FROM contact_document_upload WHERE id = %s FOR NO KEY UPDATE", upload.id))
             upload.invalidate_recordset()
             if upload.state not in states:
-                raise MissingError(_("This upload session does not exist or has expired."))
+                raise MissingError(self.env._("This upload session does not exist or has expired."))
         return upload
 
     def _session_status(self):
@@ -213,7 +237,7 @@ class ContactDocumentUpload(models.Model):
         }
 
     def _write_chunk(self, index, stream):
-        """Copy chunk ``index`` to its offset in the temporary file and record it.
+        """Store chunk ``index`` (at its offset in the temporary file, or as an attachment) and record it.
 
         Sending a chunk again rewrites the same bytes; chunks may come in any
         order. The chunk is copied a block at a time: holding it whole (as a
@@ -226,6 +250,14 @@ class ContactDocumentUpload(models.Model):
         self.ensure_one()
         self._check_chunk(index, stream_size(stream))
         stream.seek(0)
+        if self.temp_name:
+            self._write_chunk_to_temp_file(index, stream)
+        else:
+            self._write_chunk_attachment(index, stream)
+        self._record_chunk(index)
+
+    def _write_chunk_to_temp_file(self, index, stream):
+        """Write the chunk at its offset in the session's temporary file (Odoo's local filestore)."""
         fd = os.open(self._temp_path(), os.O_WRONLY)
         try:
             offset = index * self.chunk_size
@@ -236,15 +268,27 @@ class ContactDocumentUpload(models.Model):
                     view, offset = view[written:], offset + written
         finally:
             os.close(fd)
-        self._record_chunk(index)
+
+    def _write_chunk_attachment(self, index, stream):
+        """Store the chunk as an attachment of the session, replacing one sent before (any other storage).
+
+        Through ir.attachment's storage API, so that the chunks of one upload
+        reach every server sharing the database and its storage (S3...),
+        whichever server receives each of them.
+        """
+        name = CHUNK_ATTACHMENT_NAME % index
+        self._chunk_attachments().filtered(lambda chunk: chunk.name == name).unlink()
+        self.env['ir.attachment'].sudo()._create_from_stream(stream, {
+            'name': name, 'res_model': self._name, 'res_id': self.id, 'mimetype': 'application/octet-stream',
+        })
 
     def _check_chunk(self, index, length):
         self.ensure_one()
         if not 0 <= index < self._chunk_count():
-            raise UserError(_("Chunk %(index)s is out of range for %(name)s.", index=index, name=self.file_name))
+            raise UserError(self.env._("Chunk %(index)s is out of range for %(name)s.", index=index, name=self.file_name))
         expected = self._chunk_length(index)
         if length != expected:
-            raise UserError(_(
+            raise UserError(self.env._(
                 "Chunk %(index)s of %(name)s has %(size)s bytes instead of %(expected)s.",
                 index=index, name=self.file_name, size=length, expected=expected))
 
@@ -271,23 +315,24 @@ class ContactDocumentUpload(models.Model):
         self.ensure_one()
         missing = sorted(set(range(self._chunk_count())) - set(self.received_chunks or []))
         if missing:
-            raise UserError(_(
+            raise UserError(self.env._(
                 "%(name)s is incomplete: %(count)s chunks are missing.", name=self.file_name, count=len(missing)))
         user_env = self.env(su=False)
         partner = self.partner_id.with_env(user_env)
         Document = user_env['contact.document']
-        Document._check_can_add(partner)
-        path = self._temp_path()
-        if not os.path.isfile(path):
+        if not self.request_id:  # a request's link is the visitor's right to send files
+            Document._upload_destination(partner)
+        assembled = self._assembled_file()
+        if assembled is None:
             self._discard('failed')
-            raise UserError(_("The upload of %(name)s was lost: upload it again.", name=self.file_name))
-        sha256, sha1 = self._compute_digests(path)
-        if os.path.getsize(path) != self.file_size or sha256 != self.sha256:
+            raise UserError(self.env._("The upload of %(name)s was lost: upload it again.", name=self.file_name))
+        size, sha256 = assembled.pop('size'), assembled.pop('sha256')
+        if size != self.file_size or sha256 != self.sha256:
             self._discard('failed')
-            raise UserError(_(
+            raise UserError(self.env._(
                 "%(name)s arrived damaged (its size or checksum differs from the original): upload it again.",
                 name=self.file_name))
-        with open(path, 'rb') as stream:
+        with self._open_assembled(assembled) as stream:
             try:
                 mimetype = check_upload(self.file_name, stream)
             except RefusedFile as refusal:
@@ -295,13 +340,17 @@ class ContactDocumentUpload(models.Model):
                 raise UserError(Document._refusal_message(self.file_name, refusal.args[0])) from None
         # The assembled file is handed over to ir.attachment: in the local
         # filestore it is moved, not copied, so a 250 MB file is written once,
-        # chunk by chunk, and read once, here; any other storage gets its bytes.
-        document = Document._file_documents(
-            partner, [{'name': self.file_name, 'path': path, 'checksum': sha1, 'mimetype': mimetype}],
-            direction='internal', channel='upload',
-        )
+        # chunk by chunk, and read once, here; any other storage gets it as a stream.
+        files = [{'name': self.file_name, 'mimetype': mimetype, **assembled}]
+        if self.request_id:
+            document = Document._file_documents(partner, files, direction='received', channel='portal')
+        else:
+            # An internal upload, or a portal user's on their own contact (see _upload_destination).
+            document = Document._file_uploads(partner, files, share=self.share_on_portal)
         self.document_id = document
         self._discard('done')
+        if self.request_id:
+            self.request_id._receive_document(document)
         return document
 
     # ------------------------------------------------------------------
@@ -324,20 +373,26 @@ class ContactDocumentUpload(models.Model):
         self._remove_old_files(legacy_dir)
         with contextlib.suppress(OSError):
             os.rmdir(legacy_dir)  # only once empty
+        # One-request uploads are parsed straight into the filestore's folder (models/ir_http.py):
+        # a worker killed mid-request leaves its part there.
+        self._remove_old_files(self.env['ir.attachment']._filestore(), prefix=INCOMING_PREFIX)
 
     @api.model
-    def _remove_old_files(self, folder, keep=()):
-        """Remove the files of ``folder`` older than a session's lifetime, except those named in ``keep``."""
+    def _remove_old_files(self, folder, keep=(), prefix=''):
+        """Remove the files of ``folder`` older than a session's lifetime whose name starts with
+        ``prefix``, except those named in ``keep``."""
         if not os.path.isdir(folder):
             return
         oldest = time.time() - SESSION_LIFETIME.total_seconds()
         for entry in os.scandir(folder):
-            if entry.name not in keep and entry.is_file() and entry.stat().st_mtime < oldest:
+            if (entry.name.startswith(prefix) and entry.name not in keep and entry.is_file()
+                    and entry.stat().st_mtime < oldest):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(entry.path)
 
     def _discard(self, state):
         self._remove_temp_file()
+        self._chunk_attachments().unlink()
         self.write({'state': state, 'temp_name': False})
 
     def _remove_temp_file(self):
@@ -377,13 +432,82 @@ class ContactDocumentUpload(models.Model):
         usually on the filestore's file system, where a finished upload is
         moved rather than copied (see ir.attachment ``_create_from_file``).
         One folder per database: the cleanup of one never sees another's files.
+        Used only while files are stored in Odoo's local filestore, whose
+        parent folder servers share anyway (see ``_create_chunk_store``).
         """
         return os.path.join(config['data_dir'], 'tmp', UPLOADS_FOLDER, self.env.cr.dbname)
+
+    def _create_chunk_store(self):
+        """Prepare where this new session's chunks go.
+
+        With Odoo's local filestore, a temporary file in the uploads folder:
+        several servers share the filestore (a network volume for
+        ``<data_dir>``), so they share this folder too, and the finished file
+        is moved into the filestore rather than copied. With any other
+        storage (database, S3...), servers may share nothing but the database
+        and the storage: each chunk is an attachment of the session, stored
+        through ir.attachment's storage API (``_write_chunk_attachment``).
+        """
+        self.ensure_one()
+        if not self.env['ir.attachment']._plain_filestore():
+            return
+        os.makedirs(self._uploads_dir(), exist_ok=True)
+        self.temp_name = self.token
+        # If this transaction rolls back, the garbage collection cron removes the orphan file.
+        with open(self._temp_path(), 'xb'):
+            pass
+
+    def _chunk_store_exists(self):
+        """Whether the chunks received so far are still there: a session's temporary file can be lost."""
+        self.ensure_one()
+        return not self.temp_name or os.path.isfile(self._temp_path())
+
+    def _chunk_attachments(self):
+        return self.env['ir.attachment'].sudo().search([('res_model', '=', self._name), ('res_id', 'in', self.ids)])
+
+    def _assembled_file(self):
+        """The uploaded file, for ``_file_documents``, with its ``size`` and ``sha256``; None if lost.
+
+        The temporary file (Odoo's local filestore) is given as its ``path``
+        with its SHA-1 ``checksum``. Chunk attachments are copied in order,
+        a block at a time, into an anonymous temporary file of this server,
+        given as a ``stream``: it has no name on disk, so nothing is left
+        behind whatever happens to the request.
+        """
+        self.ensure_one()
+        if self.temp_name:
+            path = self._temp_path()
+            if not os.path.isfile(path):
+                return None
+            sha256, sha1 = self._compute_digests(path)
+            return {'path': path, 'checksum': sha1, 'size': os.path.getsize(path), 'sha256': sha256}
+        chunks = {chunk.name: chunk for chunk in self._chunk_attachments()}
+        names = [CHUNK_ATTACHMENT_NAME % index for index in range(self._chunk_count())]
+        if any(name not in chunks for name in names):
+            return None
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - the caller reads it; closed once dropped
+        sha256, size = hashlib.sha256(), 0
+        for name in names:
+            with chunks[name]._content_opener()() as source:
+                while block := source.read(HASH_BLOCK_SIZE):
+                    sha256.update(block)
+                    target.write(block)
+                    size += len(block)
+        target.seek(0)
+        return {'stream': target, 'size': size, 'sha256': sha256.hexdigest()}
+
+    @api.model
+    def _open_assembled(self, assembled):
+        """The assembled file open for reading, as a context manager (a stream is left open)."""
+        if 'path' in assembled:
+            return open(assembled['path'], 'rb')
+        assembled['stream'].seek(0)
+        return contextlib.nullcontext(assembled['stream'])
 
     def _temp_path(self):
         self.ensure_one()
         if not self.temp_name:
-            raise MissingError(_("This upload session has no file anymore."))
+            raise MissingError(self.env._("This upload session has no file anymore."))
         return os.path.join(self._uploads_dir(), self.temp_name)
 
     @api.model

@@ -1,21 +1,37 @@
 import errno
 import filecmp
+import functools
 import hashlib
+import io
 import logging
 import os
 import tempfile
 
-from odoo import _, api, models
+from odoo import SUPERUSER_ID, api, models
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
-from ..tools.file_types import ZIP_SIGNATURE
+from ..tools.file_types import ZIP_SIGNATURE, stream_size
 from ..tools.text_extraction import ExtractionRefused, check_ooxml_limits
 from odoo.addons.base.models.ir_attachment import IrAttachment as BaseIrAttachment
 
 _logger = logging.getLogger(__name__)
 
+
+def _read_with_own_cursor(dbname, attachment_id):
+    """The content of an attachment as a binary file, read through the storage API with a cursor of its own."""
+    with Registry(dbname).cursor() as cr:
+        return io.BytesIO(api.Environment(cr, SUPERUSER_ID, {})['ir.attachment'].browse(attachment_id).raw or b'')
+
 STREAM_CHUNK_SIZE = 1024 * 1024
+# Bytes an object storage (fs_attachment) buffers before sending one part of a
+# multipart upload, or reads ahead: S3 parts are at least 5 MB.
+OBJECT_STORAGE_BLOCK_SIZE = 8 * 1024 * 1024
+# How ir.attachment writes and reads stored files: a storage module overrides them.
+STORAGE_METHODS = ('_file_write', '_file_read', '_full_path')
+# Models whose attachments only this addon writes and deletes.
+OWN_FILE_MODELS = ('contact.document', 'contact.document.upload')
 
 
 class IrAttachment(models.Model):
@@ -29,15 +45,24 @@ class IrAttachment(models.Model):
         as Odoo's ``_storage()`` does) when no installed module overrides how
         files are written or read: a storage such as OCA's fs_attachment (S3,
         SFTP...) overrides ``_file_write``/``_file_read``, and keeps nothing
-        at ``_full_path(store_fname)``. The registry class resolves each
-        method through every module's override, so comparing what it resolves
-        to with Odoo's own function tells whether any module replaced it.
+        at ``_full_path(store_fname)``. The registry class's bases are each
+        module's class: the modules defining one of these methods are the ones
+        that replaced Odoo's. fs_attachment is the one exception it knows: it
+        hands every file to Odoo's own code while no ``fs.storage`` is set to
+        store attachments (by default, or for a model or field).
         """
-        registry_class = type(self)
-        return self._storage() == 'file' and all(
-            getattr(registry_class, method) is getattr(BaseIrAttachment, method)
-            for method in ('_file_write', '_file_read', '_full_path')
-        )
+        if self._storage() != 'file':
+            return False
+        overriding = {
+            cls.__module__.removeprefix('odoo.addons.').partition('.')[0] for cls in type(self).__mro__
+            if cls is not BaseIrAttachment and any(method in vars(cls) for method in STORAGE_METHODS)
+        }
+        if not overriding:
+            return True
+        return overriding == {'fs_attachment'} and not self.env['fs.storage'].sudo().search_count([
+            '|', '|', ('use_as_default_for_attachments', '=', True),
+            ('model_xmlids', '!=', False), ('field_xmlids', '!=', False),
+        ], limit=1)
 
     @api.model
     def _create_from_stream(self, stream, values):
@@ -45,18 +70,53 @@ class IrAttachment(models.Model):
 
         In Odoo's local filestore the bytes are copied in chunks, hashed on
         the way, under the same checksum-named path Odoo uses, so identical
-        contents still share one file and memory stays flat. Any other
-        storage gets them through ``create(raw=...)``, and so decides itself
-        where they go: that needs the whole file in memory, as Odoo's
-        ``_file_write(bin_value, checksum)`` and database storage do.
+        contents still share one file and memory stays flat. An object
+        storage of OCA's fs_attachment (S3, SFTP...) gets them a block at a
+        time through the attachment's ``open()``. Any other storage gets them
+        through ``create(raw=...)``, and so decides itself where they go: that
+        needs the whole file in memory, as Odoo's ``_file_write(bin_value,
+        checksum)`` and database storage do.
 
-        :param stream: readable binary file object, read to its end
+        :param stream: seekable binary file object, read to its end
         :param values: ir.attachment values; give ``mimetype``, it cannot be
             guessed from an empty ``raw``
         """
+        if self._plain_filestore():
+            return self._create_from_stored_file(*self._copy_stream_to_filestore(stream), values)
+        if self._streams_to_object_storage(values, stream_size(stream)):
+            return self._create_streamed_to_object_storage(stream, values)
+        return self.create({**values, 'raw': stream.read()})
+
+    @api.model
+    def _create_from_streams(self, streams, values_list):
+        """:meth:`_create_from_stream` for several streams, in one create (channel sync files many at once).
+
+        :param streams: seekable binary files, each read from its start (one
+            stream may be given several times, for several attachments)
+        """
         if not self._plain_filestore():
-            return self.create({**values, 'raw': stream.read()})
-        return self._create_from_stored_file(*self._copy_stream_to_filestore(stream), values)
+            return self.browse().concat(*(
+                self._create_from_stream(self._rewound(stream), values)
+                for stream, values in zip(streams, values_list, strict=True)))
+        stored = [self._copy_stream_to_filestore(self._rewound(stream)) for stream in streams]
+        attachments = self.create([{**values, 'raw': b''} for values in values_list])
+        if not attachments:
+            return attachments
+        # ir.attachment.create/write drop these fields: they are normally derived from raw.
+        fnames, sizes, checksums = zip(*stored)
+        self.env.cr.execute(SQL("""
+            UPDATE ir_attachment
+               SET store_fname = stored.fname, checksum = stored.checksum, file_size = stored.size, db_datas = NULL
+              FROM unnest(%s::int[], %s::varchar[], %s::varchar[], %s::int[]) AS stored(id, fname, checksum, size)
+             WHERE ir_attachment.id = stored.id
+        """, attachments.ids, list(fnames), list(checksums), list(sizes)))
+        attachments.invalidate_recordset(['store_fname', 'checksum', 'file_size', 'db_datas', 'raw', 'datas'])
+        return attachments
+
+    @api.model
+    def _rewound(self, stream):
+        stream.seek(0)
+        return stream
 
     @api.model
     def _create_from_file(self, path, checksum, values):
@@ -87,6 +147,84 @@ class IrAttachment(models.Model):
                 return self._create_from_stream(stream, values)
         finally:
             os.unlink(path)
+
+    @api.model
+    def _object_storage_code(self, res_model):
+        """The code of the fs_attachment storage new attachments of ``res_model`` go to, or None.
+
+        OCA's fs_attachment (with fs_attachment_s3 for S3) replaces
+        ``_storage()`` by the code of an ``fs.storage`` when one is the default
+        for attachments or for that model; without it there is none.
+        """
+        if 'fs.storage' not in self.env or not hasattr(self, '_get_storage_codes'):
+            return None
+        storage = self.with_context(attachment_res_model=res_model)._storage()
+        return storage if storage in self._get_storage_codes() else None
+
+    @api.model
+    def _streams_to_object_storage(self, values, size):
+        """Whether a file of ``size`` bytes with ``values`` goes to an fs_attachment object storage.
+
+        Not when the storage's own rules keep it in the database (its
+        ``force_db_for_default_attachment_rules``: by mimetype prefix, up to
+        a size, 0 meaning any size): those are applied here as fs_attachment
+        applies them to ``raw``, which this path never hands it.
+        """
+        code = self._object_storage_code(values.get('res_model'))
+        if not code:
+            return False
+        mimetype = values.get('mimetype') or ''
+        attachments = self.with_context(attachment_res_model=values.get('res_model'))
+        for prefix, limit in attachments._get_storage_force_db_config().items():
+            if mimetype.startswith(prefix):
+                return bool(limit) and size > limit
+        return True
+
+    @api.model
+    def _create_streamed_to_object_storage(self, stream, values):
+        """Create an attachment and copy ``stream`` into its fs_attachment storage a block at a time.
+
+        The attachment's ``open('wb')`` writes a new object through the
+        storage's file system (a multipart upload on S3, one part in memory at
+        a time) and names it as fs_attachment names every file. It records the
+        file system's own checksum: Odoo's, the SHA-1 of the content, is
+        computed on the way and written back, as are the size and the name.
+        """
+        attachment = self.create({**values, 'raw': b''})
+        sha1, size = hashlib.sha1(), 0
+        with attachment.open('wb', block_size=OBJECT_STORAGE_BLOCK_SIZE) as target:
+            while chunk := stream.read(STREAM_CHUNK_SIZE):
+                sha1.update(chunk)
+                target.write(chunk)
+                size += len(chunk)
+        # ir.attachment.write drops checksum and size: they are normally derived from raw.
+        self.env.cr.execute(SQL(
+            "UPDATE ir_attachment SET checksum = %s, file_size = %s WHERE id = %s",
+            sha1.hexdigest(), size, attachment.id,
+        ))
+        attachment.invalidate_recordset(['checksum', 'file_size'])
+        return attachment
+
+    def _content_opener(self):
+        """A callable opening this attachment's content as a binary file, without the ORM.
+
+        For a response streamed after the request's cursor is closed (the
+        ZIP): everything the callable needs is resolved now, the bytes are
+        read only when it is called. Odoo's local filestore gives the file's
+        path, an fs_attachment storage its file system and path (read in
+        blocks, a Range request per block on S3). Database storage, or a
+        storage of any other module, reads ``raw`` with a cursor of its own
+        when the callable runs: one file in memory at a time.
+        """
+        self.ensure_one()
+        if self._plain_filestore() and self.store_fname:
+            stream = self._to_http_stream()
+            if stream.type == 'path':
+                return functools.partial(open, stream.path, 'rb')
+        if self.store_fname and hasattr(self, '_is_file_from_a_storage') and self._is_file_from_a_storage(self.store_fname):
+            fs, _code, path = self._get_fs_parts()
+            return functools.partial(fs.open, path, 'rb', block_size=OBJECT_STORAGE_BLOCK_SIZE)
+        return functools.partial(_read_with_own_cursor, self.env.cr.dbname, self.id)
 
     @api.model
     def _create_from_stored_file(self, fname, size, checksum, values):
@@ -173,7 +311,7 @@ class IrAttachment(models.Model):
         try:
             if os.path.isfile(full_path):
                 if not filecmp.cmp(path, full_path, shallow=False):
-                    raise UserError(_("The attachment collides with an existing file."))
+                    raise UserError(self.env._("The attachment collides with an existing file."))
             else:
                 os.makedirs(os.path.dirname(full_path), exist_ok=True)
                 # If this transaction rolls back, the garbage collector removes the orphan file.
@@ -229,6 +367,6 @@ class IrAttachment(models.Model):
         if self.env.su or not ids:
             return
         self.env.cr.execute(SQL(
-            "SELECT 1 FROM ir_attachment WHERE id IN %s AND res_model = 'contact.document' LIMIT 1", ids))
+            "SELECT 1 FROM ir_attachment WHERE id IN %s AND res_model IN %s LIMIT 1", ids, OWN_FILE_MODELS))
         if self.env.cr.fetchone():
-            raise AccessError(_("The file of a contact document cannot be changed or deleted directly."))
+            raise AccessError(self.env._("The file of a contact document cannot be changed or deleted directly."))

@@ -33,6 +33,14 @@ class ResConfigSettings(models.TransientModel):
     contact_documents_twilio_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')
     contact_documents_meta_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')
     contact_documents_events_webhook_url = fields.Char(compute='_compute_contact_documents_webhook_urls')
+    contact_documents_office_preview = fields.Boolean(
+        "Office previews", compute='_compute_contact_documents_office_preview',
+        help="LibreOffice is installed on the server: Word, PowerPoint and Excel files are previewed as PDF.")
+
+    def _compute_contact_documents_office_preview(self):
+        available = self.env['contact.document']._office_preview_available()
+        for settings in self:
+            settings.contact_documents_office_preview = available
 
     @api.depends('company_id')
     def _compute_contact_documents_webhook_urls(self):

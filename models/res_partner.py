@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -49,8 +49,8 @@ class ResPartner(models.Model):
         result = super().write(vals)
         moved = documents.filtered(lambda document: document.company_id != companies_before[document])
         for company, company_documents in moved.grouped('company_id').items():
-            company_documents.with_env(self.env)._log_activity('moved', note=_(
-                "The contact moved to %(company)s", company=company.display_name or _("no company")))
+            company_documents.with_env(self.env)._log_activity('moved', note=self.env._(
+                "The contact moved to %(company)s", company=company.display_name or self.env._("no company")))
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -67,8 +67,11 @@ class ResPartner(models.Model):
     def action_view_contact_documents(self):
         self.ensure_one()
         action = self.env['ir.actions.act_window']._for_xml_id('contact_documents.contact_document_action')
+        name = self.env._("Documents of %s", self.display_name)
         action.update({
-            'name': _("Documents of %s", self.display_name),
+            # The web client titles the breadcrumb with display_name.
+            'name': name,
+            'display_name': name,
             'domain': self._contact_document_domain(),
             'context': {
                 'default_partner_id': self.id,

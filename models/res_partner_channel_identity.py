@@ -2,7 +2,7 @@ import functools
 import logging
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, create_index, email_normalize
@@ -44,14 +44,14 @@ class ResPartnerChannelIdentity(models.Model):
     partner_id = fields.Many2one('res.partner', string="Contact", required=True, index=True, ondelete='cascade')
     channel = fields.Char(required=True, help="Technical name of the channel: facebook, instagram, sms, whatsapp...")
     account_id = fields.Char(
-        "Account", help="Page, Instagram account or gateway account the identity belongs to: "
+        help="Page, Instagram account or gateway account the identity belongs to: "
                         "a Messenger PSID only means something for its Page.")
     identity = fields.Char(required=True, help="The contact's id on the channel (PSID, IGSID, phone number...)")
     # The company whose channel account the identity was seen on: a webhook of
     # another company never finds it, so nobody can route another company's
     # messages to a contact of their choice.
     company_id = fields.Many2one(
-        'res.company', string="Company", required=True, index=True, default=lambda self: self.env.company)
+        'res.company', required=True, index=True, default=lambda self: self.env.company)
 
     _identity_uniq = models.UniqueIndex(
         "(company_id, channel, COALESCE(account_id, ''), identity)",
@@ -59,18 +59,19 @@ class ResPartnerChannelIdentity(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Senders are looked up by phone_sanitized (_phone_match_query), which Odoo 19
         # stores on res.partner without an index.
         create_index(self.env.cr, PHONE_SANITIZED_INDEX, 'res_partner', ['phone_sanitized'],
                      where='phone_sanitized IS NOT NULL')
         self._recompute_phone_sanitized_saved_without_phonenumbers()
+        return res
 
     @api.constrains('partner_id', 'company_id')
     def _check_partner_company(self):
         for identity in self:
             if identity.partner_id.company_id not in (identity.company_id, self.env['res.company']):
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "%(contact)s belongs to another company than the channel identity %(identity)s.",
                     contact=identity.partner_id.display_name, identity=identity.identity))
 
@@ -206,7 +207,8 @@ class ResPartnerChannelIdentity(models.Model):
         if phonenumbers is None:
             _log_phonenumbers_missing()
             return False
-        return self.env['res.partner']._phone_format(number=number, country=company.country_id)
+        # The company's country is its partner's: read it there, without computing the company's whole address.
+        return self.env['res.partner']._phone_format(number=number, country=company.partner_id.country_id)
 
     @api.model
     def _phone_match_note(self, company, document):
@@ -260,7 +262,7 @@ class ResPartnerChannelIdentity(models.Model):
         channel_name = CHANNEL_NAMES.get(message.channel) or (message.label or message.channel).capitalize()
         name = (
             contact.get('name') or contact.get('email') or contact.get('phone')
-            or _("%(channel)s user %(identity)s", channel=channel_name, identity=contact.get('identity'))
+            or self.env._("%(channel)s user %(identity)s", channel=channel_name, identity=contact.get('identity'))
         )
         return self.env['res.partner'].create({
             'name': name,

@@ -25,7 +25,7 @@ class TestDocumentsTabSearch(ContactDocumentsCommon, TransactionCase):
 
     def test_search_counts_every_filter_and_pages_the_chosen_one(self):
         first_page = self.tab(self.contact, search='VOICE', direction='received', limit=2)
-        self.assertEqual(first_page['counts'], {'internal': 0, 'sent': 1, 'received': 3, 'all': 4})
+        self.assertEqual(first_page['counts'], {'internal': 0, 'sent': 1, 'received': 3, 'all': 4, 'shared': 0})
         self.assertEqual([document['name'] for document in first_page['documents']],
                          ['invoice-2.pdf', 'invoice-1.pdf'], "newest first, only the received ones")
         second_page = self.tab(self.contact, search='VOICE', direction='received', limit=2, offset=2)
@@ -38,7 +38,7 @@ class TestDocumentsTabSearch(ContactDocumentsCommon, TransactionCase):
     def test_search_without_match_shows_nothing_and_zero_counts(self):
         data = self.tab(self.contact, search='no such file')
         self.assertEqual(data['documents'], [])
-        self.assertEqual(data['counts'], {'internal': 0, 'sent': 0, 'received': 0, 'all': 0})
+        self.assertEqual(data['counts'], {'internal': 0, 'sent': 0, 'received': 0, 'all': 0, 'shared': 0})
 
     def test_company_search_covers_its_people_and_nobody_else(self):
         data = self.tab(self.customer, search='invoice')

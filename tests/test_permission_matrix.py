@@ -60,9 +60,9 @@ class TestPermissionMatrix(ContactDocumentsCommon, TransactionCase):
                     savepoint.rollback()
                 self.env.invalidate_all()
 
-    def read(self, record):
+    def read(self, record):  # pylint: disable=method-required-super
         if not record.search([('id', '=', record.id)]):
-            raise AccessError("not found")
+            raise AccessError("not found")  # pylint: disable=translation-required
         record.read(['display_name'])
 
     def test_contact_document(self):

@@ -35,14 +35,20 @@ def make_png(size=(320, 200)):
 
 
 class ScreenshotsMixin:
-    """Let a tour save screenshots of the page into SCREENSHOT_DIR.
+    """Tours that fail on any console warning, and may save screenshots into SCREENSHOT_DIR.
 
-    The tour logs ``contact_documents:screenshot:<name>`` and waits until the
-    name appears in ``window.__contactDocumentsScreenshots``: the capture is
-    taken through the Chrome DevTools protocol Odoo's test browser speaks.
+    Odoo's test browser fails a tour on a console error only; a warning (an
+    OWL prop of the wrong type, a missing translation context, a deprecated
+    call) is only logged. Here every ``console.warn`` of the page fails the
+    tour like an error, on every screen it visits.
+
+    To save a screenshot, the tour logs ``contact_documents:screenshot:<name>``
+    and waits until the name appears in ``window.__contactDocumentsScreenshots``:
+    the capture is taken through the Chrome DevTools protocol Odoo's test
+    browser speaks.
     """
 
-    def start_tour_with_screenshots(self, *args, **kwargs):
+    def start_tour(self, *args, **kwargs):
         test = self
         original = ChromeBrowser._handle_console
 
@@ -51,10 +57,15 @@ class ScreenshotsMixin:
             message = args[0].get('value')
             if params.get('type') == 'log' and isinstance(message, str) and message.startswith(SCREENSHOT_SIGNAL):
                 test._capture(browser, message.removeprefix(SCREENSHOT_SIGNAL))
+            if params.get('type') == 'warning':
+                params = {**params, 'type': 'error'}
             return original(browser, **params)
 
         with patch.object(ChromeBrowser, '_handle_console', handle_console):
-            self.start_tour(*args, **kwargs)
+            return super().start_tour(*args, **kwargs)
+
+    # Every tour of these classes is checked for warnings and may take screenshots.
+    start_tour_with_screenshots = start_tour
 
     def _capture(self, browser, name):
         def save(future):
@@ -90,18 +101,21 @@ class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
             groups='base.group_user,base.group_partner_manager,contact_documents.group_contact_documents_manager',
         )
         cls.partner = cls.env['res.partner'].create({'name': "Dana Documents", 'email': 'dana@example.com'})
-        Document = cls.env['contact.document'].sudo()
+        # Uploads are added by the manager; synced files come from Dana or from the manager.
+        Document = cls.env['contact.document'].with_user(cls.manager).sudo()
+        dana, morgan = cls.partner, cls.manager.partner_id
         # Filed oldest first: the tab lists the newest first.
         seeds = [
-            ('Quarterly report.pdf', make_pdf("Quarterly report"), 'application/pdf', 'internal', 'upload'),
-            ('Team photo.png', make_png(), 'image/png', 'internal', 'upload'),
-            ('Offer for Dana.docx', b'PK\x03\x04 offer', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'sent', 'email'),
-            ('Signed contract.pdf', make_pdf("Signed contract"), 'application/pdf', 'received', 'email'),
-            ('Meeting minutes.doc', b'\xD0\xCF\x11\xE0 minutes', 'application/msword', 'received', 'sms'),
+            ('Quarterly report.pdf', make_pdf("Quarterly report"), 'application/pdf', 'internal', 'upload', None),
+            ('Team photo.png', make_png(), 'image/png', 'internal', 'upload', None),
+            ('Offer for Dana.docx', b'PK\x03\x04 offer', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'sent', 'email', morgan),
+            ('Signed contract.pdf', make_pdf("Signed contract"), 'application/pdf', 'received', 'email', dana),
+            ('Meeting minutes.doc', b'\xD0\xCF\x11\xE0 minutes', 'application/msword', 'received', 'sms', dana),
         ]
-        for day, (name, raw, mimetype, direction, channel) in enumerate(seeds, start=1):
+        for day, (name, raw, mimetype, direction, channel, sender) in enumerate(seeds, start=1):
             document = Document._file_documents(
-                cls.partner, [{'name': name, 'raw': raw, 'mimetype': mimetype}], direction=direction, channel=channel)
+                cls.partner, [{'name': name, 'raw': raw, 'mimetype': mimetype}], direction=direction, channel=channel,
+                sender=sender)
             cls.env.cr.execute(
                 "UPDATE contact_document SET create_date = %s WHERE id = %s", [f'2025-03-0{day} 09:00:00', document.id])
         Document.invalidate_model(['create_date'])
@@ -167,6 +181,60 @@ class TestDocumentsTabUi(ScreenshotsMixin, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertTrue(response.headers['Content-Disposition'].startswith('attachment'))
         self.assertTrue(response.content.startswith(b'%PDF'))
+
+
+@tagged('post_install', '-at_install')
+class TestDocumentScreensUi(ScreenshotsMixin, HttpCase):
+    """The screens around the tab: smart-button list, kanban and form, settings, audit log,
+    channel downloads, and the tab of a contact without documents. Saves their screenshots."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager = new_test_user(
+            cls.env, login='cd_screens_manager', name="Morgan Manager",
+            groups='base.group_user,base.group_partner_manager,contact_documents.group_contact_documents_manager',
+        )
+        cls.partner = cls.env['res.partner'].create({'name': "Dana Documents", 'email': 'dana@example.com'})
+        Document = cls.env['contact.document'].with_user(cls.manager).sudo()
+        seeds = [
+            ('Quarterly report.pdf', make_pdf("Quarterly report"), 'application/pdf', 'internal', 'upload', None),
+            ('Team photo.png', make_png(), 'image/png', 'internal', 'upload', None),
+            ('Offer for Dana.docx', b'PK\x03\x04 offer',
+             'application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'sent', 'email',
+             cls.manager.partner_id),
+            ('Signed contract.pdf', make_pdf("Signed contract"), 'application/pdf', 'received', 'email', cls.partner),
+        ]
+        for day, (name, raw, mimetype, direction, channel, sender) in enumerate(seeds, start=1):
+            document = Document._file_documents(
+                cls.partner, [{'name': name, 'raw': raw, 'mimetype': mimetype}], direction=direction, channel=channel,
+                sender=sender)
+            cls.env.cr.execute(
+                "UPDATE contact_document SET create_date = %s WHERE id = %s", [f'2025-03-0{day} 09:00:00', document.id])
+        Document.invalidate_model(['create_date'])
+        # A download that failed for good, as the cron leaves it.
+        media = cls.env['contact.document.media'].sudo().create({
+            'company_id': cls.env.company.id, 'partner_id': cls.partner.id, 'provider': 'meta',
+            'channel': 'facebook', 'direction': 'received', 'external_message_id': 'mid-screens',
+            'url': 'https://lookaside.fbsbx.com/gone/passport.png', 'name': 'passport.png',
+        })
+        reason = 'lookaside.fbsbx.com answered HTTP 404'
+        media.write({'state': 'failed', 'attempts': 1, 'last_error': reason, 'failure_kind': media._failure_kind(reason)})
+
+    def test_smart_button_views(self):
+        self.start_tour(f'/odoo/contacts/{self.partner.id}', 'contact_documents_smart_button_views',
+                        login='cd_screens_manager')
+        for name in ('smart_button_list', 'smart_button_kanban', 'document_form'):
+            self.assertTrue((SCREENSHOT_DIR / f'{name}.png').is_file(), f"screenshot {name} was not saved")
+
+    def test_configuration_screens(self):
+        self.start_tour('/odoo/settings#contact_documents', 'contact_documents_configuration_screens', login='admin')
+        for name in ('settings', 'audit_log', 'channel_downloads', 'channel_download_form'):
+            self.assertTrue((SCREENSHOT_DIR / f'{name}.png').is_file(), f"screenshot {name} was not saved")
+
+    def test_tab_of_a_contact_without_documents(self):
+        partner = self.env['res.partner'].create({'name': "Nora Nothing"})
+        self.start_tour(f'/odoo/contacts/{partner.id}', 'contact_documents_tab_empty', login='cd_screens_manager')
 
 
 @tagged('post_install', '-at_install')

@@ -9,6 +9,7 @@ name without extension claims nothing.
 
 Pure functions over the head of a file, tested without a database.
 """
+import functools
 import mimetypes
 
 from odoo.tools.mimetypes import MIMETYPE_HEAD_SIZE, get_extension, guess_mimetype
@@ -85,6 +86,17 @@ _TEXT_SUBTYPES = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=64)
+def sniff_mimetype(head):
+    """What libmagic tells of ``head`` (bytes), lowercased, '' for nothing.
+
+    Remembered for the last few heads: a file is typed at several steps of
+    its filing (the download's check, then the filing itself), and libmagic
+    costs more than everything else done with a small file.
+    """
+    return (guess_mimetype(head, default='') or '').lower() if head else ''
+
+
 def type_by_content(name, head, declared_mimetype=None):
     """The name and type to file a file under, decided by its content, and whether its name lied.
 
@@ -98,7 +110,7 @@ def type_by_content(name, head, declared_mimetype=None):
     """
     name = name or ''
     head = bytes(head[:MIMETYPE_HEAD_SIZE])
-    sniffed = (guess_mimetype(head, default='') or '').lower() if head else ''
+    sniffed = sniff_mimetype(head)
     extension = get_extension(name)
     name_type = (mimetypes.guess_type(name)[0] or '').lower() if extension else ''
     definite = _definite_content(sniffed, head)
@@ -153,6 +165,12 @@ def _plausible_type(sniffed, declared_mimetype, name_type):
                 and candidate not in SIGNED_TYPES and candidate not in MARKUP_TYPES):
             return candidate
     return sniffed if sniffed not in GENERIC_MIMETYPES else 'application/octet-stream'
+
+
+def is_markup_name(name):
+    """Whether ``name`` says its file is markup a browser would render (HTML, SVG), whatever it holds."""
+    extension = get_extension(name or '')
+    return any(extension in extensions for extensions in MARKUP_TYPES.values())
 
 
 def is_text_type(mimetype):

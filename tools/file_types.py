@@ -12,6 +12,9 @@ import olefile
 from lxml import etree
 
 from odoo.tools.mimetypes import MIMETYPE_HEAD_SIZE, guess_mimetype
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
 
 MAX_UPLOAD_SIZE = 250 * 1024 * 1024
 
@@ -40,8 +43,80 @@ ACCEPTED_TYPES = {
 }
 ACCEPTED_EXTENSIONS = tuple(sorted(ACCEPTED_TYPES))
 
-# Only these are ever rendered inline by the browser; everything else is a download.
-PREVIEWABLE_MIMETYPES = frozenset({'application/pdf', 'image/png', 'image/jpeg', 'image/gif'})
+# What a file is, in words a user knows ("PDF document"), by mimetype: every
+# screen (the Documents tab, the lists, the form) reads it through
+# contact.document's type_label. Types not listed fall back to their family.
+TYPE_LABELS = {
+    'application/pdf': _lt("PDF document"),
+    'application/msword': _lt("Word document"),
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document': _lt("Word document"),
+    'application/vnd.oasis.opendocument.text': _lt("OpenDocument text"),
+    'application/rtf': _lt("Rich Text document"),
+    'application/vnd.ms-powerpoint': _lt("PowerPoint presentation"),
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation': _lt("PowerPoint presentation"),
+    'application/vnd.oasis.opendocument.presentation': _lt("OpenDocument presentation"),
+    'application/vnd.ms-excel': _lt("Excel spreadsheet"),
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': _lt("Excel spreadsheet"),
+    'application/vnd.oasis.opendocument.spreadsheet': _lt("OpenDocument spreadsheet"),
+    'text/csv': _lt("CSV file"),
+    'text/plain': _lt("Text file"),
+    'message/rfc822': _lt("Email message"),
+    'application/zip': _lt("ZIP archive"),
+    'image/png': _lt("PNG image"),
+    'image/jpeg': _lt("JPEG image"),
+    'image/gif': _lt("GIF image"),
+    'image/webp': _lt("WebP image"),
+    'image/heic': _lt("HEIC image"),
+    'image/svg+xml': _lt("SVG image"),
+    'audio/mpeg': _lt("MP3 audio"),
+    'audio/ogg': _lt("Ogg audio"),
+    'audio/amr': _lt("AMR audio"),
+    'video/mp4': _lt("MP4 video"),
+    'video/quicktime': _lt("QuickTime video"),
+}
+TYPE_FAMILY_LABELS = {
+    'image': _lt("Image"),
+    'audio': _lt("Audio"),
+    'video': _lt("Video"),
+    'text': _lt("Text file"),
+}
+OTHER_TYPE_LABEL = _lt("File")
+
+
+def type_label(mimetype):
+    """What a file of ``mimetype`` is, for a user: a lazy translatable label (``env._(label)`` translates it)."""
+    mimetype = (mimetype or '').split(';', 1)[0].strip().lower()
+    return TYPE_LABELS.get(mimetype) or TYPE_FAMILY_LABELS.get(mimetype.split('/', 1)[0]) or OTHER_TYPE_LABEL
+
+
+# Only these are ever shown inline by the browser, each as its kind of preview (the
+# web client's file viewer shows it so); everything else is a download. Text is served
+# as text/plain, never as what it claims to be. Office files are shown through their
+# PDF rendition (tools/office_conversion.py). AMR voice notes are not here: no browser
+# plays them.
+PREVIEW_KINDS = {
+    'application/pdf': 'pdf',
+    'image/png': 'image',
+    'image/jpeg': 'image',
+    'image/gif': 'image',
+    'image/webp': 'image',
+    'video/mp4': 'video',
+    'video/webm': 'video',
+    'video/quicktime': 'video',
+    'audio/mpeg': 'audio',
+    'audio/mp4': 'audio',
+    'audio/x-m4a': 'audio',
+    'audio/m4a': 'audio',
+    'audio/aac': 'audio',
+    'audio/ogg': 'audio',
+    'audio/opus': 'audio',
+    'audio/webm': 'audio',
+    'audio/wav': 'audio',
+    'audio/x-wav': 'audio',
+    'text/plain': 'text',
+    'text/csv': 'text',
+}
+PREVIEWABLE_MIMETYPES = frozenset(PREVIEW_KINDS)
 
 _MAGIC_FAMILIES = {
     'application/pdf': 'pdf',
@@ -96,7 +171,7 @@ class _BoundedReader:
         self._stream = stream
         self._left = limit
 
-    def read(self, size=-1):
+    def read(self, size=-1):  # pylint: disable=method-required-super
         if size is None or size < 0 or size > self._left:
             # One byte more than allowed tells a read that fits from one that does not.
             size = self._left + 1

@@ -17,8 +17,10 @@ hosts passed in ``http_hosts``.
 import contextlib
 import ipaddress
 import socket
+import tempfile
 import threading
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -41,6 +43,9 @@ READ_TIMEOUT = 10  # seconds, for the connection and each read
 DEADLINE = 300  # seconds, for the whole download
 CHUNK_SIZE = 64 * 1024
 USER_AGENT = 'Odoo contact_documents media fetcher'
+# Downloads at once (fetch_all), and to one host: a CDN is not flooded, a slow host does not hold them all.
+MAX_PARALLEL_DOWNLOADS = 8
+MAX_DOWNLOADS_PER_HOST = 4
 
 
 class FetchError(Exception):
@@ -58,6 +63,20 @@ class FetchedMedia:
     content_type: str
     size: int
     head: bytes
+
+
+@dataclass
+class Download:
+    """One URL for :func:`fetch_all`, with the keyword arguments of :func:`fetch_to_file`.
+
+    :func:`fetch_all` sets ``file`` (a temporary file holding the body, which
+    the caller closes), and ``fetched`` or ``error``.
+    """
+    url: str
+    options: dict = field(default_factory=dict)
+    file: object = None
+    fetched: FetchedMedia | None = None
+    error: FetchError | None = None
 
 
 def parse_hosts(text):
@@ -202,7 +221,7 @@ class _PinnedConnectionMixin:
         for address in self._pinned_addresses:
             self._dns_host = address
             try:
-                return super()._new_conn()
+                return super()._new_conn()  # pylint: disable=super-method-mismatch
             except (ConnectTimeoutError, NewConnectionError) as connect_error:
                 error = connect_error
             finally:
@@ -330,3 +349,75 @@ def _chunks(response, watchdog):
         if isinstance(error, requests.Timeout):
             raise FetchError("the download timed out", retryable=True) from None
         raise FetchError(f"the download was interrupted: {type(error).__name__}", retryable=True) from None
+
+
+class Downloader:
+    """Threads that fetch :class:`Download` objects into temporary files, a bounded number at once.
+
+    Each download is :func:`fetch_to_file` with every check it makes; the
+    threads do nothing but that network and file I/O (no database, no ORM).
+    At most ``max_parallel`` run at once, and ``per_host`` of them to one host
+    (the host of the URL as given), whoever started them. Use it as a context
+    manager: leaving it waits for the downloads still running.
+    """
+
+    def __init__(self, max_parallel=MAX_PARALLEL_DOWNLOADS, per_host=MAX_DOWNLOADS_PER_HOST):
+        self.per_host = per_host
+        self._pool = ThreadPoolExecutor(max_workers=max_parallel, thread_name_prefix='contact_documents_media')
+        self._host_slots = {}
+        self._lock = threading.Lock()
+        self._futures = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, downloads):
+        """Start ``downloads`` in the background; :meth:`finish` waits for them."""
+        for download in downloads:
+            self._futures[id(download)] = self._pool.submit(self._fetch, download)
+        return downloads
+
+    def finish(self, downloads):
+        """Wait for ``downloads``: each then has its ``file``, and ``fetched`` or ``error``.
+
+        An unexpected error (not a FetchError) is raised once all of them
+        have ended, with their files closed.
+        """
+        futures = [self._futures.pop(id(download)) for download in downloads]
+        unexpected = next((future.exception() for future in futures if future.exception()), None)
+        if unexpected:
+            close_all(downloads)
+            raise unexpected
+        return downloads
+
+    def _host_slot(self, url):
+        host = (urlsplit(url).hostname or '').lower()
+        with self._lock:
+            return self._host_slots.setdefault(host, threading.BoundedSemaphore(self.per_host))
+
+    def _fetch(self, download):
+        # The file outlives this thread: the caller files it, then closes it (close_all).
+        download.file = tempfile.TemporaryFile(prefix='contact_documents_media_')  # noqa: SIM115
+        with self._host_slot(download.url):
+            try:
+                download.fetched = fetch_to_file(download.url, download.file, **download.options)
+            except FetchError as error:
+                download.error = error
+        return download
+
+
+def fetch_all(downloads, *, max_parallel=MAX_PARALLEL_DOWNLOADS, per_host=MAX_DOWNLOADS_PER_HOST):
+    """Fetch ``downloads`` at once with a :class:`Downloader` and wait for them all."""
+    with Downloader(max_parallel, per_host) as downloader:
+        return downloader.finish(downloader.start(downloads))
+
+
+def close_all(downloads):
+    """Close the temporary files of downloads (removing them)."""
+    for download in downloads:
+        if download.file:
+            download.file.close()
+            download.file = None

@@ -27,6 +27,8 @@ except ImportError:  # Windows has neither resource nor fork: run_bounded refuse
 
 from odoo.tools import human_size
 
+_logger = logging.getLogger(__name__)
+
 # Limits of one extraction. Measured with attachment_indexation on Python 3.11:
 # - minidom (DOCX, PPTX) needs ~28 bytes of memory per byte of XML and reads ~4 MB
 #   of it a second: a 1,000-page Word document (~15 MB of document.xml) takes ~450 MB
@@ -313,7 +315,7 @@ def _anonymous_memory(pid):
                 if line.startswith(b'RssAnon:'):
                     return int(line.split()[1]) * 1024
     except OSError:
-        pass
+        _logger.debug("Could not read the memory of process %s", pid)
     return None
 
 

@@ -1,6 +1,6 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { beforeEach, describe, expect, test } from "@odoo/hoot";
-import { queryAllTexts } from "@odoo/hoot-dom";
+import { queryAllTexts, waitUntil } from "@odoo/hoot-dom";
 import { advanceTime, animationFrame } from "@odoo/hoot-mock";
 import {
     contains,
@@ -107,7 +107,11 @@ function makeDocument(id, name, direction, mimetype = "application/pdf") {
         create_date: "2025-03-01 09:00:00",
         create_uid: [2, "Mitchell Admin"],
         partner_id: [7, "Dana Documents"],
+        source_label: "From Dana Documents · Email",
         is_previewable: ["application/pdf", "image/png"].includes(mimetype),
+        preview_kind: { "application/pdf": "pdf", "image/png": "image" }[mimetype] || "none",
+        preview_state: "none",
+        has_thumbnail: false,
         attachment_id: [100 + id, name],
         active: true,
         trashed_date: false,
@@ -146,6 +150,8 @@ function mockTabData({
     channelLabels = CHANNEL_LABELS,
 } = {}) {
     const calls = [];
+    // The tab's open document requests (components/document_requests): none in these tests.
+    onRpc("contact.document.request", "get_documents_tab_requests", () => ({ requests: [], can_request: canUpload }));
     documents = documents.map((doc) => ({ ...doc }));
     onRpc("contact.document", "get_documents_tab_data", ({ args, kwargs }) => {
         const { direction, search: searched, offset, limit } = kwargs;
@@ -189,7 +195,7 @@ function mockTabData({
 }
 
 function rowNames() {
-    return queryAllTexts(".o_contact_documents_row .o_contact_documents_name > span");
+    return queryAllTexts(".o_contact_documents_row .o_contact_documents_open");
 }
 
 function count(filter) {
@@ -206,11 +212,8 @@ describe("file checks", () => {
         expect(fileExtension(".profile")).toBe("");
     });
 
-    test("refuses a type the server refuses, naming the accepted types", () => {
-        const reason = String(fileRefusal({ name: "setup.exe", size: 10 }, RULES));
-        expect(reason).toInclude("This type of file cannot be added");
-        expect(reason).toInclude("DOCX");
-        expect(reason).toInclude("PDF");
+    test("refuses a type the server refuses, leaving the accepted types to the modal's one line", () => {
+        expect(String(fileRefusal({ name: "setup.exe", size: 10 }, RULES))).toBe("This type of file cannot be added.");
     });
 
     test("refuses a file over 250 MB, and an empty file", () => {
@@ -257,7 +260,8 @@ describe("documents tab", () => {
             ["All", "Interne", "Envoyé", "Reçu"]
         );
         expect(queryAllTexts(".o_contact_documents_col_direction")).toEqual(["Interne", "Interne", "Envoyé", "Reçu"]);
-        expect(queryAllTexts(".o_contact_documents_col_channel")).toEqual(["Courriel", "Courriel", "Courriel", "Courriel"]);
+        // On a phone the summary under the name says the channel too.
+        expect(queryAllTexts(".o_contact_documents_summary").every((text) => text.includes(" · Courriel · "))).toBe(true);
     });
 
     test("Add Documents names the types the server accepts", async () => {
@@ -329,10 +333,32 @@ describe("documents tab", () => {
     test("a file that is neither an image nor a PDF can only be downloaded", async () => {
         mockTabData();
         await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        // Its name is a download link, and its menu offers no Preview.
+        expect(".o_contact_documents_row[data-id='3'] a.o_contact_documents_open").toHaveAttribute(
+            "href",
+            "/contact_documents/3/download"
+        );
+        expect(".o_contact_documents_row[data-id='3'] a.o_contact_documents_open").toHaveAttribute("download");
         await contains(".o_contact_documents_row[data-id='3'] .o_contact_documents_row_menu_toggle").click();
-        await contains(".o_contact_documents_row_menu .o_contact_documents_preview").click();
-        expect(".o_notification").toHaveText("Offer.docx cannot be previewed: download it to open it.");
-        expect(".o-FileViewer").toHaveCount(0);
+        expect(".o_contact_documents_row_menu .o_contact_documents_preview").toHaveCount(0);
+        expect(".o_contact_documents_row_menu a.o_contact_documents_download").toHaveCount(1);
+    });
+
+    test("a click on a previewable file's name opens the file viewer", async () => {
+        mockTabData();
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(".o_contact_documents_row[data-id='1'] a.o_contact_documents_open").not.toHaveAttribute("download");
+        await contains(".o_contact_documents_row[data-id='1'] .o_contact_documents_open").click();
+        expect(".o-FileViewer").toHaveCount(1);
+        expect(".o-FileViewer-header").toHaveText(/Quarterly report\.pdf/);
+    });
+
+    test("each row says where its file came from", async () => {
+        mockTabData();
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        expect(queryAllTexts(".o_contact_documents_col_source")).toEqual(
+            DOCUMENTS.map(() => "From Dana Documents · Email")
+        );
     });
 
     test("a file whose name lied about its content is marked, without thumbnail, and only downloaded", async () => {
@@ -346,9 +372,8 @@ describe("documents tab", () => {
         expect(".o_contact_documents_row[data-id='5'] .o_contact_documents_thumb").toHaveCount(0);
         expect(".o_contact_documents_row[data-id='2'] .o_contact_documents_thumb").toHaveCount(1);
         await contains(".o_contact_documents_row[data-id='5'] .o_contact_documents_row_menu_toggle").click();
-        await contains(".o_contact_documents_row_menu .o_contact_documents_preview").click();
-        expect(".o_notification").toHaveText("photo.jpg.png cannot be previewed: download it to open it.");
-        expect(".o-FileViewer").toHaveCount(0);
+        expect(".o_contact_documents_row_menu .o_contact_documents_preview").toHaveCount(0);
+        expect(".o_contact_documents_row[data-id='5'] a.o_contact_documents_open").toHaveAttribute("download");
     });
 
     test("the file viewer is given the preview and download routes", () => {
@@ -358,6 +383,39 @@ describe("documents tab", () => {
         expect(pdf.downloadUrl).toBe("/contact_documents/1/download");
         const image = new ContactDocumentFile(DOCUMENTS[1]);
         expect(image.defaultSource).toMatch(/\/contact_documents\/2\/preview$/);
+    });
+
+    test("the file viewer shows each document as its preview kind says", () => {
+        const file = (mimetype, previewKind) =>
+            new ContactDocumentFile({ id: 9, name: "f", mimetype, preview_kind: previewKind });
+        // An Office file with its rendition opens in PDF.js, through the preview route.
+        const slides = file("application/vnd.ms-powerpoint", "office");
+        expect(slides.isPdf).toBe(true);
+        expect(slides.defaultSource).toMatch(/viewer\.html\?file=[^#]*%2Fcontact_documents%2F9%2Fpreview#/);
+        // Without one (being converted, failed), it is not viewable.
+        expect(file("application/vnd.ms-powerpoint", "none").isViewable).toBe(false);
+        expect(file("video/quicktime", "video").isVideo).toBe(true);
+        const voice = file("audio/ogg", "audio");
+        expect([voice.isVideo, voice.isAudio]).toEqual([true, true]);
+        expect(file("text/csv", "text").isText).toBe(true);
+        // HTML is never shown, whatever its mimetype would let Odoo's viewer do.
+        expect(file("text/html", "none").isViewable).toBe(false);
+    });
+
+    test("rows show the server's thumbnail, small pictures as they are, else a type icon", async () => {
+        mockTabData({
+            documents: [
+                { ...makeDocument(1, "slides.pptx", "received", "application/vnd.ms-powerpoint"), has_thumbnail: true },
+                { ...makeDocument(2, "big.png", "received", "image/png"), file_size: 5 * 1024 * 1024 },
+                makeDocument(3, "small.png", "received", "image/png"),
+            ],
+        });
+        await mountWithCleanup(DocumentsTab, { props: { partnerId: 7 } });
+        // (hoot serves every image itself: which route each row asks for is told by the tour)
+        expect(".o_contact_documents_row[data-id='1'] img.o_contact_documents_thumb").toHaveCount(1);
+        expect(".o_contact_documents_row[data-id='2'] img.o_contact_documents_thumb").toHaveCount(0);
+        expect(".o_contact_documents_row[data-id='2'] .o_contact_documents_icon").toHaveCount(1);
+        expect(".o_contact_documents_row[data-id='3'] img.o_contact_documents_thumb").toHaveCount(1);
     });
 
     test("Preview opens Odoo's file viewer, which moves between the previewable files", async () => {
@@ -448,9 +506,16 @@ describe("documents tab", () => {
 
 describe("add documents dialog", () => {
     let uploaded;
+    let filed;
 
     beforeEach(() => {
         uploaded = [];
+        // The files already filed on the contact, by SHA-1 checksum.
+        filed = {};
+        onRpc("contact.document", "get_filed_copies", ({ args }) => {
+            expect(args[0]).toBe(7, { message: "asks about the contact's own documents" });
+            return Object.fromEntries(args[1].filter((sha1) => sha1 in filed).map((sha1) => [sha1, filed[sha1]]));
+        });
     });
 
     async function mountDialog() {
@@ -460,6 +525,7 @@ describe("add documents dialog", () => {
             {
                 partnerId: 7,
                 acceptedExtensions: RULES.acceptedExtensions,
+                acceptedMimetypes: { pdf: "application/pdf", png: "image/png" },
                 maxUploadSize: RULES.maxUploadSize,
                 onUploaded: (result) => uploaded.push(result),
             },
@@ -468,14 +534,41 @@ describe("add documents dialog", () => {
         await animationFrame();
     }
 
-    function choose(files) {
+    /** Choose files, and wait until the modal knows which are already filed. */
+    async function choose(files) {
         const input = document.querySelector(".o_contact_documents_file_input");
         const transfer = new DataTransfer();
         files.forEach((file) => transfer.items.add(file));
         input.files = transfer.files;
         input.dispatchEvent(new Event("change", { bubbles: true }));
-        return animationFrame();
+        await animationFrame();
+        await waitUntil(() => !document.querySelector(".o_contact_documents_checking"));
+        await animationFrame();
     }
+
+    test("a file already filed on the contact says when, and is uploaded only if the user keeps both", async () => {
+        // SHA-1 of "%PDF-1.4", as ir.attachment computes it.
+        filed["18284a4fd0967804c9a02cb5be86798b54509153"] = { name: "Signed contract.pdf", date: "2025-03-04 09:00:00" };
+        await mountDialog();
+        await choose([new File(["%PDF-1.4"], "contract again.pdf", { type: "application/pdf" })]);
+        expect(".o_contact_documents_filed").toHaveText(/^Already filed on Mar 4, 2025 as Signed contract\.pdf\./);
+        expect(".o_contact_documents_upload").toHaveProperty("disabled", true);
+        await contains(".o_contact_documents_keep_both").click();
+        expect(".o_contact_documents_filed").toHaveText(/a second copy will be added/);
+        expect(".o_contact_documents_upload").toHaveProperty("disabled", false);
+        await contains(".o_contact_documents_skip_copy").click();
+        expect(".o_contact_documents_upload").toHaveProperty("disabled", true);
+    });
+
+    test("each chosen file has the icon of its type", async () => {
+        await mountDialog();
+        await choose([new File(["%PDF-1.4"], "notes.pdf"), new File(["MZ"], "setup.exe")]);
+        expect(".o_contact_documents_chosen_file:contains(notes.pdf) .o_image").toHaveAttribute(
+            "data-mimetype",
+            "application/pdf"
+        );
+        expect(".o_contact_documents_chosen_file:contains(setup.exe) .fa-ban").toHaveCount(1);
+    });
 
     test("Upload is disabled until an acceptable file is chosen; refused files say why", async () => {
         await mountDialog();

@@ -31,6 +31,9 @@ What each file is and how it is made:
   text, where Word would compress it), its relationship from word/document.xml
   and the content type "application/vnd.ms-office.vbaProject" for .bin parts.
 - photo.png, photo.jpg, anim.gif (two frames): drawn with Pillow.
+- clip.webm (VP8), clip.mp4 (H.264, baseline profile), voice.ogg (Opus): one
+  second of ffmpeg's test pattern and a 440 Hz tone, a few KB each (needs
+  Debian's ffmpeg).
 """
 import shutil
 import subprocess
@@ -188,6 +191,23 @@ def main():
         add_vba_project(docm, make_vba_project(work), FILES_DIR / 'macro.docm')
         make_msi(work)
     make_images()
+    make_media()
+
+
+# ffmpeg arguments of each media file: one second, tiny, as a phone or a chat app would send.
+MEDIA = {
+    'clip.webm': ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', '-c:v', 'libvpx', '-b:v', '20k',
+                  '-pix_fmt', 'yuv420p'],
+    'clip.mp4': ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=5:duration=1', '-c:v', 'libx264',
+                 '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'],
+    'voice.ogg': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'libopus', '-b:a', '16k'],
+}
+
+
+def make_media():
+    for name, arguments in MEDIA.items():
+        subprocess.run(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-y', *arguments, '-fflags', '+bitexact',
+                        str(FILES_DIR / name)], check=True)
 
 
 if __name__ == '__main__':

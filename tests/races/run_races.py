@@ -33,6 +33,7 @@ import uuid
 import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import requests
 
@@ -451,6 +452,91 @@ class Races:
                          f"documents created: {len(new_ids)}" + (f"; {'; '.join(problems)}" if problems else ''))
         return passed, lines
 
+    # -- document requests: uploads through a link, without an account ------
+
+    def _request_link(self, name):
+        """A document request on a contact of its own; its link's URL."""
+        odoo = self.odoo
+        partner_id = odoo.call('res.partner', 'create', {
+            'name': f'Race Request {self.run_id} {name}', 'email': f'race-{self.run_id}@example.com'})
+        [request_id] = odoo.call('contact.document.request', 'create', [{
+            'partner_id': partner_id, 'name': name,
+            'due_date': time.strftime('%Y-%m-%d', time.gmtime(time.time() + 14 * 86400))}])
+        token = odoo.read('contact.document.request', [('id', '=', request_id)], ['access_token'])[0]['access_token']
+        return request_id, partner_id, f'{odoo.url}/contact_documents/request/{token}'
+
+    def _visitor(self, link):
+        """A visitor's session on the link's page (no login): its cookies and the page's CSRF token."""
+        visitor = requests.Session()
+        page = visitor.get(link, timeout=TIMEOUT)
+        found = re.search(r'csrf_token:\s*"([0-9a-f]+o[0-9]+)"', page.text)
+        if page.status_code != 200 or not found:
+            raise SetupError(f"the request's page answered {page.status_code}")
+        return visitor, found.group(1)
+
+    def _link_uploaded_sessions(self, visitor, csrf, link, contents):
+        """Open a session per file through the link and send all chunks; their tokens."""
+        tokens = []
+        for index, content in enumerate(contents):
+            response = visitor.post(f'{link}/upload/session', timeout=TIMEOUT, data={
+                'name': f'race-link-{index}.pdf', 'size': len(content), 'sha256': sha256_hex(content),
+                'csrf_token': csrf})
+            if response.status_code != 200:
+                raise SetupError(f"opening a session through the link answered {response.status_code}: {response.text[:200]}")
+            session = response.json()
+            for chunk in range(session['chunk_count']):
+                put = visitor.put(f"{link}/upload/session/{session['token']}/chunk/{chunk}", timeout=TIMEOUT,
+                                  files={'chunk': ('blob', content[chunk * CHUNK_SIZE:(chunk + 1) * CHUNK_SIZE])},
+                                  data={'csrf_token': csrf})
+                if put.status_code != 200:
+                    raise SetupError(f"chunk {chunk} through the link answered {put.status_code}: {put.text[:200]}")
+            tokens.append(session['token'])
+        return tokens
+
+    def _link_finish(self, link, token, cookies, csrf):
+        return requests.post(f'{link}/upload/session/{token}/finish', cookies=cookies, timeout=TIMEOUT,
+                             data={'csrf_token': csrf})
+
+    def race_link_finishes(self):
+        """Files finished at once through one request's link, then against a Cancel: each filed once, or refused (410)."""
+        passed, lines = True, []
+        for round_no, with_cancel in ((1, False), (2, True)):
+            request_id, partner_id, link = self._request_link(f'round {round_no}')
+            visitor, csrf = self._visitor(link)
+            contents = [make_pdf(f'link {self.run_id} {round_no} {index}', 2 * CHUNK_SIZE + 999)
+                        for index in range(self.finishers)]
+            tokens = self._link_uploaded_sessions(visitor, csrf, link, contents)
+
+            cookies = visitor.cookies.get_dict()
+            calls = [partial(self._link_finish, link, token, cookies, csrf) for token in tokens]
+            if with_cancel:
+                calls.append(partial(self.odoo.call, 'contact.document.request', 'action_cancel', [request_id]))
+            results = at_once(calls)
+            finishes = results[:len(tokens)]
+            documents = self.odoo.read('contact.document', [('partner_id', '=', partner_id)], ['name', 'checksum'])
+            request = self.odoo.read('contact.document.request', [('id', '=', request_id)], ['state', 'document_ids'])[0]
+            problems = []
+            unexpected = sorted({error_of(result) for result in finishes
+                                 if status_of(result) not in ((200, 410) if with_cancel else (200,))})
+            if unexpected:
+                problems.append(f"answers other than expected: {unexpected[:3]}")
+            filed = sum(status_of(result) == 200 for result in finishes)
+            if len(documents) != filed or sorted(request['document_ids']) != sorted(doc['id'] for doc in documents):
+                problems.append(f"{filed} files filed, {len(documents)} documents, "
+                                f"{len(request['document_ids'])} on the request")
+            expected_state = 'cancelled' if with_cancel else 'done'
+            if request['state'] != expected_state:
+                problems.append(f"request {request['state']} instead of {expected_state}")
+            by_name = {f'race-link-{index}.pdf': content for index, content in enumerate(contents)}
+            for document in documents:
+                if sha1_hex(by_name.get(document['name'], b'')) != document['checksum']:
+                    problems.append(f"{document['name']}: stored checksum differs from the upload")
+            passed &= not problems
+            lines.append(f"round {round_no} ({'with' if with_cancel else 'without'} a Cancel): "
+                         f"{'WRONG' if problems else 'ok'}: answers {statuses(finishes)}; documents filed: {len(documents)}; "
+                         f"request {request['state']}" + (f"; {'; '.join(problems)}" if problems else ''))
+        return passed, lines
+
 
 def say(line, stream=sys.stdout):
     """Write one line of the report at once (scripts/test.sh tees it as it comes)."""
@@ -478,6 +564,7 @@ def main():
         ("2. known sender, identical deliveries", 'race_known_sender'),
         ("3. upload: finish while a tampered chunk arrives", 'race_finish_against_tampered_chunk'),
         ("4. upload: concurrent finishes", 'race_concurrent_finishes'),
+        ("5. request link: files finished at once, and against a Cancel", 'race_link_finishes'),
     ]
     if args.only:
         wanted = {number.strip() for number in args.only.split(',')}

@@ -6,7 +6,14 @@ import { Sha256 } from "./sha256";
  * controllers/upload_session.py: open a session (or resume one), PUT the
  * chunks the server does not have yet, each retried with back-off, then
  * finish. A reload resumes where the server stopped: the session token is
- * kept in localStorage under the contact and the file's name, size and date.
+ * kept in localStorage under the contact (or the session URL) and the file's
+ * name, size and date.
+ *
+ * The same API may live under another base URL (the portal's document
+ * requests): ``sessionUrl`` answers POST (open), GET <token>,
+ * PUT <token>/chunk/<i>, POST <token>/finish and DELETE <token>.
+ * Used by the Add Documents modal and, in the public bundle, by the portal's
+ * upload area (static/src/portal/portal_upload.js).
  */
 
 export const SESSION_ROUTE = "/contact_documents/upload/session";
@@ -14,6 +21,13 @@ const HASH_BLOCK_SIZE = 4 * 1024 * 1024;
 const STORAGE_PREFIX = "contact_documents.upload:";
 // Worth retrying: the network, a proxy or a busy server; anything else is an answer.
 const RETRY_STATUSES = [408, 425, 429, 500, 502, 503, 504];
+
+// A server asking to come back later than this (a rate limit of an hour) is answered at once.
+const MAX_RETRY_AFTER = 30;
+
+function waitsTooLong(response) {
+    return Number(response.headers.get("Retry-After")) > MAX_RETRY_AFTER;
+}
 
 export class ChunkedUploadError extends Error {
     /**
@@ -57,8 +71,10 @@ export function resumeKey(partnerId, file) {
  * Upload ``file`` as a document of contact ``partnerId``.
  *
  * @param {Object} params
- * @param {number} params.partnerId
+ * @param {number} [params.partnerId] sent as ``partner_id`` when opening the session
  * @param {File} params.file
+ * @param {string} [params.sessionUrl] the base URL of the upload-session API
+ * @param {Object} [params.openParams] more form fields for opening the session (``share``...)
  * @param {(progress: {phase: "hashing"|"uploading"|"finishing"|"done", loaded: number, total: number}) => void} [params.onProgress]
  *      ``loaded`` and ``total`` are bytes of the file for the current phase
  * @param {number} [params.chunkRetries=5] attempts after the first, per chunk
@@ -73,6 +89,8 @@ export function resumeKey(partnerId, file) {
 export async function uploadInChunks({
     partnerId,
     file,
+    sessionUrl = SESSION_ROUTE,
+    openParams = {},
     onProgress = () => {},
     chunkRetries = 5,
     retryDelay = 1000,
@@ -82,15 +100,16 @@ export async function uploadInChunks({
     csrfToken = odoo.csrf_token,
 }) {
     const api = new SessionApi({ fetch, csrfToken, signal, chunkRetries, retryDelay });
-    const key = resumeKey(partnerId, file);
-    let session = await resumeSession(api, storage, key);
+    const key = resumeKey(partnerId ?? sessionUrl, file);
+    let session = await resumeSession(api, storage, key, sessionUrl);
     if (!session) {
         const sha256 = await computeSha256(file, {
             signal,
             onProgress: (loaded) => onProgress({ phase: "hashing", loaded, total: file.size }),
         });
-        session = await api.request("POST", SESSION_ROUTE, {
-            form: { partner_id: partnerId, name: file.name, size: file.size, sha256 },
+        const owner = partnerId === undefined ? {} : { partner_id: partnerId };
+        session = await api.request("POST", sessionUrl, {
+            form: { ...owner, ...openParams, name: file.name, size: file.size, sha256 },
         });
         storage.setItem(key, session.token);
     }
@@ -103,7 +122,7 @@ export async function uploadInChunks({
         }
         const start = index * session.chunk_size;
         const chunk = file.slice(start, Math.min(start + session.chunk_size, file.size));
-        await api.request("PUT", `${SESSION_ROUTE}/${session.token}/chunk/${index}`, {
+        await api.request("PUT", `${sessionUrl}/${session.token}/chunk/${index}`, {
             form: { chunk },
             forget: () => storage.removeItem(key),
         });
@@ -112,7 +131,7 @@ export async function uploadInChunks({
     }
     onProgress({ phase: "finishing", loaded: file.size, total: file.size });
     try {
-        const { document } = await api.request("POST", `${SESSION_ROUTE}/${session.token}/finish`, {
+        const { document } = await api.request("POST", `${sessionUrl}/${session.token}/finish`, {
             form: {},
         });
         onProgress({ phase: "done", loaded: file.size, total: file.size });
@@ -128,13 +147,13 @@ export async function uploadInChunks({
 /**
  * The session kept for this file by an earlier attempt, if the server still has it.
  */
-async function resumeSession(api, storage, key) {
+async function resumeSession(api, storage, key, sessionUrl) {
     const token = storage.getItem(key);
     if (!token) {
         return null;
     }
     try {
-        return await api.request("GET", `${SESSION_ROUTE}/${token}`);
+        return await api.request("GET", `${sessionUrl}/${token}`);
     } catch (error) {
         if (error instanceof ChunkedUploadError && error.status === 404) {
             storage.removeItem(key);
@@ -187,7 +206,7 @@ class SessionApi {
             if (response.ok) {
                 return response.json();
             }
-            if (RETRY_STATUSES.includes(response.status) && attempt < this.retries) {
+            if (RETRY_STATUSES.includes(response.status) && attempt < this.retries && !waitsTooLong(response)) {
                 await this.wait(attempt);
                 continue;
             }

@@ -54,7 +54,7 @@ registry.category("web_tour.tours").add("contact_documents_chunked_upload", {
         },
         {
             content: "The file is in the list",
-            trigger: `${TAB_READY} .o_contact_documents_row .o_contact_documents_name > span:contains("${FILE_NAME}")`,
+            trigger: `${TAB_READY} .o_contact_documents_row .o_contact_documents_open:contains("${FILE_NAME}")`,
         },
     ],
 });

@@ -39,13 +39,13 @@ async function until(predicate, describe, timeout = 5000) {
 }
 
 function rowNames() {
-    return [...document.querySelectorAll(".o_contact_documents_row .o_contact_documents_name > span")].map(
+    return [...document.querySelectorAll(".o_contact_documents_row .o_contact_documents_open")].map(
         (el) => el.textContent.trim()
     );
 }
 
 function rowOf(name) {
-    return `.o_contact_documents_row:has(.o_contact_documents_name > span:contains("${name}"))`;
+    return `.o_contact_documents_row:has(.o_contact_documents_open:contains("${name}"))`;
 }
 
 function pngFile(name) {
@@ -145,7 +145,7 @@ function openRowMenu(name) {
         },
         {
             content: "the menu is open",
-            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            trigger: ".o_contact_documents_row_menu .o_contact_documents_download",
         },
     ];
 }
@@ -172,6 +172,7 @@ function filterAndSearchSteps() {
             content: "a PDF shows the PDF type icon",
             trigger: `${rowOf("Quarterly report.pdf")} .o_image[data-mimetype='application/pdf']`,
         },
+        ...originSteps(),
         ...selectFilter("internal"),
         expectRows(SEEDED.internal),
         ...selectFilter("sent"),
@@ -205,6 +206,36 @@ function filterAndSearchSteps() {
     ];
 }
 
+/** Who each file came from and through which channel; uploads say who added them; dates have their time. */
+function originSteps() {
+    const sources = {
+        "Meeting minutes.doc": "From Dana Documents · SMS/MMS",
+        "Signed contract.pdf": "From Dana Documents · Email",
+        "Offer for Dana.docx": "From Morgan Manager · Email",
+        "Team photo.png": "Added by Morgan Manager",
+        "Quarterly report.pdf": "Added by Morgan Manager",
+    };
+    return [
+        ...Object.entries(sources).map(([name, source]) => ({
+            content: `${name} says where it came from: ${source}`,
+            trigger: `${rowOf(name)} .o_contact_documents_col_source:text(${source})`,
+        })),
+        {
+            content: "dates show their time, as Odoo's lists do",
+            trigger: `${rowOf("Signed contract.pdf")} .o_contact_documents_col_date:contains(Mar 4, 2025)`,
+            run: ({ anchor }) => {
+                if (!/^Mar 4, 2025, \d{1,2}:\d{2}\s?[AP]M$/.test(anchor.textContent.trim())) {
+                    throw new Error(`date without its time: "${anchor.textContent}"`);
+                }
+            },
+        },
+        {
+            content: "a file without preview is downloaded by a click on its name",
+            trigger: `${rowOf("Offer for Dana.docx")} a.o_contact_documents_open[download][href$='/download']`,
+        },
+    ];
+}
+
 function addDocumentsSteps({ takeScreenshots = false } = {}) {
     return [
         {
@@ -222,8 +253,12 @@ function addDocumentsSteps({ takeScreenshots = false } = {}) {
             run: () => chooseFiles([new File(["MZ not a document"], "installer.exe")]),
         },
         {
-            content: "the refused file shows its reason",
-            trigger: ".modal .o_contact_documents_refused:contains(installer.exe) .o_contact_documents_refusal:contains(This type of file cannot be added)",
+            content: "the refused file shows its reason, without repeating the accepted types",
+            trigger: ".modal .o_contact_documents_refused:contains(installer.exe) .o_contact_documents_refusal:text(This type of file cannot be added.)",
+        },
+        {
+            content: "the accepted types are said once, under the drop zone, and pointed out",
+            trigger: ".modal .o_contact_documents_rules.text-danger:contains(PDF)",
         },
         {
             content: "Upload stays disabled with only a refused file",
@@ -260,7 +295,11 @@ function addDocumentsSteps({ takeScreenshots = false } = {}) {
         },
         {
             content: "each chosen file shows its size",
-            trigger: ".modal .o_contact_documents_chosen_file:contains(Whiteboard.png) .o_contact_documents_chosen_size:contains(107)",
+            trigger: ".modal .o_contact_documents_chosen_file:contains(Whiteboard.png) .o_contact_documents_chosen_size:text(107 bytes)",
+        },
+        {
+            content: "each chosen file shows the icon of its type",
+            trigger: ".modal .o_contact_documents_chosen_file:contains(Meeting notes.pdf) .o_image[data-mimetype='application/pdf']",
         },
         {
             content: "upload the two acceptable files",
@@ -277,6 +316,11 @@ function addDocumentsSteps({ takeScreenshots = false } = {}) {
         expectRows(["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.internal], "they are filed as Internal"),
         ...selectFilter("all"),
         expectRows(["Whiteboard.png", "Meeting notes.pdf", ...SEEDED.all]),
+        {
+            content: "an upload says who added it",
+            trigger: `${rowOf("Whiteboard.png")} .o_contact_documents_col_source:contains(Added by)`,
+        },
+        ...alreadyFiledSteps({ takeScreenshots }),
         ...(takeScreenshots
             ? [
                   {
@@ -286,6 +330,66 @@ function addDocumentsSteps({ takeScreenshots = false } = {}) {
                   },
               ]
             : []),
+    ];
+}
+
+/** A file already filed on the contact (same content) is pointed out before it is uploaded again. */
+function alreadyFiledSteps({ takeScreenshots = false } = {}) {
+    return [
+        {
+            content: "open the Add Documents modal again",
+            trigger: `${TAB_READY} .o_contact_documents_add`,
+            run: "click",
+        },
+        {
+            content: "choose the same image under another name",
+            trigger: ".modal .o_contact_documents_dropzone",
+            run: () => chooseFiles([pngFile("Whiteboard again.png")]),
+        },
+        {
+            content: "it says when and as what it was filed, and is not uploaded unless asked",
+            trigger: ".modal .o_contact_documents_chosen_file:contains(Whiteboard again.png) .o_contact_documents_filed:contains(Already filed on):contains(as Whiteboard.png)",
+        },
+        {
+            content: "Upload is disabled: nothing new to upload",
+            trigger: ".modal .o_contact_documents_upload:disabled",
+        },
+        ...(takeScreenshots
+            ? [
+                  {
+                      content: "screenshot of the modal with a file already filed",
+                      trigger: ".modal .o_contact_documents_keep_both",
+                      run: () => screenshot("add_documents_already_filed"),
+                  },
+              ]
+            : []),
+        {
+            content: "keep both",
+            trigger: ".modal .o_contact_documents_keep_both",
+            run: "click",
+        },
+        {
+            content: "the copy would now be uploaded",
+            trigger: ".modal .o_contact_documents_upload:enabled",
+        },
+        {
+            content: "skip it after all",
+            trigger: ".modal .o_contact_documents_skip_copy",
+            run: "click",
+        },
+        {
+            content: "Upload is disabled again",
+            trigger: ".modal .o_contact_documents_upload:disabled",
+        },
+        {
+            content: "close the modal",
+            trigger: ".modal .o_contact_documents_cancel",
+            run: "click",
+        },
+        {
+            content: "the modal is closed",
+            trigger: "body:not(:has(.o_contact_documents_add_dialog))",
+        },
     ];
 }
 
@@ -339,10 +443,9 @@ function zipSteps() {
 
 function previewAndDownloadSteps({ takeScreenshots = false } = {}) {
     return [
-        ...openRowMenu("Quarterly report.pdf"),
         {
-            content: "preview the PDF",
-            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            content: "click the name of the PDF",
+            trigger: `${rowOf("Quarterly report.pdf")} .o_contact_documents_open`,
             run: "click",
         },
         {
@@ -378,15 +481,23 @@ function previewAndDownloadSteps({ takeScreenshots = false } = {}) {
             trigger: ".o-FileViewer [aria-label=Close]",
             run: "click",
         },
-        ...openRowMenu("Offer for Dana.docx"),
         {
-            content: "ask to preview a Word file",
-            trigger: ".o_contact_documents_row_menu .o_contact_documents_preview",
+            content: "open the menu of a Word file",
+            trigger: `${rowOf("Offer for Dana.docx")} .o_contact_documents_row_menu_toggle`,
             run: "click",
         },
         {
-            content: "it says it can only be downloaded",
-            trigger: ".o_notification:contains(Offer for Dana.docx cannot be previewed: download it to open it.)",
+            content: "a file without preview offers no Preview, only Download",
+            trigger: ".o_contact_documents_row_menu:not(:has(.o_contact_documents_preview)) .o_contact_documents_download",
+        },
+        {
+            content: "close the menu",
+            trigger: `${rowOf("Offer for Dana.docx")} .o_contact_documents_row_menu_toggle`,
+            run: "click",
+        },
+        {
+            content: "the menu is closed",
+            trigger: "body:not(:has(.o_contact_documents_row_menu))",
         },
         ...(takeScreenshots
             ? [
@@ -551,14 +662,42 @@ registry.category("web_tour.tours").add("contact_documents_tab_mobile", {
     steps: () => [
         ...openTabSteps(),
         {
-            content: "on a phone, the less important columns are hidden and summed up under the name",
-            trigger: `${rowOf("Team photo.png")} .o_contact_documents_summary:visible:contains(Internal)`,
+            content: "on a phone, the less important columns are hidden and summed up under the name, channel included",
+            trigger: `${rowOf("Signed contract.pdf")} .o_contact_documents_summary:visible:contains(Received · Email · )`,
             run: () => {
-                const hidden = [...document.querySelectorAll(".o_contact_documents_col_channel, .o_contact_documents_col_user")];
+                const hidden = [...document.querySelectorAll(".o_contact_documents_col_source, .o_contact_documents_col_size")];
                 if (!hidden.length || hidden.some((el) => el.offsetParent !== null)) {
-                    throw new Error("the channel and user columns should be hidden on a phone");
+                    throw new Error("the source and size columns should be hidden on a phone");
                 }
             },
+        },
+        {
+            content: "+ Add stays on the line of Download all",
+            trigger: `${TAB_READY} .o_contact_documents_add`,
+            run: ({ anchor }) => {
+                const download = document.querySelector(".o_contact_documents_download_all");
+                if (Math.abs(download.getBoundingClientRect().top - anchor.getBoundingClientRect().top) > 2) {
+                    throw new Error("+ Add wrapped under Download all");
+                }
+            },
+        },
+        {
+            content: "open Add Documents on the phone",
+            trigger: `${TAB_READY} .o_contact_documents_add`,
+            run: "click",
+        },
+        {
+            content: "no files to drop on a phone: only Choose Files",
+            trigger: ".modal:not(:has(.o_contact_documents_drop_hint)) .o_contact_documents_choose:visible",
+        },
+        {
+            content: "close the modal",
+            trigger: ".modal .o_contact_documents_cancel",
+            run: "click",
+        },
+        {
+            content: "the modal is closed",
+            trigger: "body:not(:has(.o_contact_documents_add_dialog))",
         },
         ...selectFilter("received"),
         expectRows(SEEDED.received),

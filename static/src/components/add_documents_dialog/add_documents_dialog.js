@@ -1,9 +1,11 @@
 import { Component, useEffect, useRef, useState } from "@odoo/owl";
 import { Dialog } from "@web/core/dialog/dialog";
 import { _t } from "@web/core/l10n/translation";
-import { useChildRef } from "@web/core/utils/hooks";
+import { deserializeDateTime, toLocaleDateString } from "@web/core/l10n/dates";
+import { useChildRef, useService } from "@web/core/utils/hooks";
 import { ChunkedUploadError, uploadInChunks } from "@contact_documents/services/chunked_upload";
-import { acceptedTypesLabel, fileRefusal, formatFileSize } from "./file_checks";
+import { computeSha1 } from "@contact_documents/services/sha1";
+import { acceptedTypesLabel, fileExtension, fileRefusal, formatFileSize } from "./file_checks";
 
 const PHASE_LABELS = {
     waiting: () => _t("Waiting"),
@@ -24,12 +26,18 @@ export class AddDocumentsDialog extends Component {
     static props = {
         partnerId: Number,
         acceptedExtensions: { type: Array, element: String },
+        // extension -> mimetype, for the type icon of each chosen file
+        acceptedMimetypes: { type: Object, optional: true },
         maxUploadSize: Number,
+        // Whether the user may share on the portal: the "Share with the contact on the portal" toggle.
+        canShare: { type: Boolean, optional: true },
         onUploaded: Function,
         close: Function,
     };
 
     setup() {
+        this.orm = useService("orm");
+        this.ui = useService("ui");
         this.modalRef = useChildRef();
         this.fileInputRef = useRef("fileInput");
         this.nextFileId = 1;
@@ -38,6 +46,7 @@ export class AddDocumentsDialog extends Component {
             dragging: false,
             upload: null,
             serverErrors: [],
+            share: false,
         });
         // The whole modal is the drop zone, so a file dropped a little off
         // target is never opened by the browser in place of Odoo.
@@ -76,16 +85,52 @@ export class AddDocumentsDialog extends Component {
         });
     }
 
+    /** The files to upload: acceptable, and not already filed unless the user keeps both. */
     get acceptableFiles() {
-        return this.state.files.filter((entry) => !entry.refusal);
+        return this.state.files.filter((entry) => !entry.refusal && (!entry.filedCopy || entry.keepBoth));
     }
 
     get isUploading() {
         return Boolean(this.state.upload);
     }
 
+    get isChecking() {
+        return this.state.files.some((entry) => entry.checking);
+    }
+
     get canUpload() {
-        return this.acceptableFiles.length > 0 && !this.isUploading;
+        return this.acceptableFiles.length > 0 && !this.isUploading && !this.isChecking;
+    }
+
+    /** A file of a refused type is in the list: the accepted types (said once) are pointed out. */
+    get hasRefusedType() {
+        return this.state.files.some(
+            (entry) => entry.refusal && !this.props.acceptedExtensions.includes(fileExtension(entry.name))
+        );
+    }
+
+    /** "Drop files here" means nothing on a phone. */
+    get canDrop() {
+        return !this.ui.isSmall;
+    }
+
+    mimetypeOf(entry) {
+        return this.props.acceptedMimetypes?.[fileExtension(entry.name)] || entry.file.type || "";
+    }
+
+    filedLabel(entry) {
+        const date = toLocaleDateString(deserializeDateTime(entry.filedCopy.date));
+        if (entry.keepBoth) {
+            return _t("Already filed on %(date)s as %(name)s: a second copy will be added.", {
+                date,
+                name: entry.filedCopy.name,
+            });
+        }
+        return _t("Already filed on %(date)s as %(name)s.", { date, name: entry.filedCopy.name });
+    }
+
+    setKeepBoth(entry, keepBoth) {
+        entry.keepBoth = keepBoth;
     }
 
     get progressPercent() {
@@ -113,16 +158,51 @@ export class AddDocumentsDialog extends Component {
             acceptedExtensions: this.props.acceptedExtensions,
             maxUploadSize: this.props.maxUploadSize,
         };
+        const added = [];
         for (const file of files) {
+            const refusal = fileRefusal(file, rules);
             this.state.files.push({
                 id: this.nextFileId++,
                 file,
                 name: file.name,
                 size: file.size,
-                refusal: fileRefusal(file, rules),
+                refusal,
+                checking: !refusal,
+                filedCopy: null,
+                keepBoth: false,
             });
+            if (!refusal) {
+                added.push(this.state.files.at(-1));
+            }
         }
         this.state.serverErrors = [];
+        if (added.length) {
+            this.checkFiledCopies(added);
+        }
+    }
+
+    /**
+     * Tell which files are already filed on the contact: same content, same
+     * SHA-1 checksum as ir.attachment keeps. Upload waits for the answer.
+     */
+    async checkFiledCopies(entries) {
+        try {
+            const checksums = new Map();
+            for (const entry of entries) {
+                checksums.set(entry.id, await computeSha1(entry.file));
+            }
+            const filed = await this.orm.call("contact.document", "get_filed_copies", [
+                this.props.partnerId,
+                [...checksums.values()],
+            ]);
+            for (const entry of entries) {
+                entry.filedCopy = filed[checksums.get(entry.id)] || null;
+            }
+        } finally {
+            for (const entry of entries) {
+                entry.checking = false;
+            }
+        }
     }
 
     removeFile(entry) {
@@ -191,6 +271,7 @@ export class AddDocumentsDialog extends Component {
                     await uploadInChunks({
                         partnerId: this.props.partnerId,
                         file: entry.file,
+                        openParams: this.state.share ? { share: 1 } : {},
                         signal: this.abortController.signal,
                         onProgress: (progress) => {
                             entry.phase = progress.phase;

@@ -1,8 +1,8 @@
 import { _t } from "@web/core/l10n/translation";
 import { formatList } from "@web/core/l10n/utils";
-import { formatFileSize } from "../file_size_field/file_size_field";
+import { formatFileSize } from "../../services/file_size";
 
-// The one size format (see file_size_field.js), re-exported for the modal.
+// The one size format (services/file_size.js), re-exported for the modal and the portal.
 export { formatFileSize };
 
 /**
@@ -29,10 +29,8 @@ export function fileExtension(name) {
  */
 export function fileRefusal(file, { acceptedExtensions, maxUploadSize }) {
     if (!acceptedExtensions.includes(fileExtension(file.name))) {
-        return _t(
-            "This type of file cannot be added. Accepted types: %s.",
-            acceptedTypesLabel(acceptedExtensions)
-        );
+        // The accepted types are said once, under the drop zone, not under every file.
+        return _t("This type of file cannot be added.");
     }
     if (!file.size) {
         return _t("The file is empty.");

@@ -6,9 +6,10 @@ import { _t } from "@web/core/l10n/translation";
 import { documentDownloadUrl } from "../documents_tab/contact_document_file";
 
 /**
- * The three-dot menu of a row of the Documents tab: Preview, Download and,
- * for managers, Delete File (which moves the file to the trash). In the
- * trash, Restore takes the place of Delete File.
+ * The three-dot menu of a row of the Documents tab: Preview, Download, Share
+ * on Portal or Stop Sharing (for users who can edit the contact) and, for
+ * managers, Delete File (which moves the file to the trash). In the trash,
+ * Restore takes the place of Delete File.
  */
 export class DocumentRowMenu extends Component {
     static template = "contact_documents.DocumentRowMenu";
@@ -20,6 +21,9 @@ export class DocumentRowMenu extends Component {
         onPreview: Function,
         onDelete: Function,
         onRestore: { type: Function, optional: true },
+        // Share on Portal / Stop Sharing, for users who can edit the contact: onShare(document, shared)
+        canShare: { type: Boolean, optional: true },
+        onShare: { type: Function, optional: true },
     };
 
     setup() {
@@ -34,11 +38,17 @@ export class DocumentRowMenu extends Component {
         return documentDownloadUrl(this.props.document.id);
     }
 
-    get previewAttrs() {
+    /** Why an Office file has no preview (yet): the menu says so, and Download still opens it. */
+    get previewNote() {
         if (this.props.document.is_previewable) {
-            return {};
+            return "";
         }
-        return { title: _t("Only images and PDF files can be previewed: download this one to open it.") };
+        const notes = {
+            pending: _t("Preview being prepared…"),
+            failed: _t("No preview: this file could not be converted."),
+            unavailable: _t("No preview: LibreOffice is not installed on the server."),
+        };
+        return notes[this.props.document.preview_state] || "";
     }
 
     onDownloadClick() {

@@ -1,7 +1,7 @@
 import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
 import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { useFileViewer } from "@web/core/file_viewer/file_viewer_hook";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { deserializeDateTime, toLocaleDateTimeString } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -10,11 +10,18 @@ import { standardFieldProps } from "@web/views/fields/standard_field_props";
 import { AddDocumentsDialog } from "../add_documents_dialog/add_documents_dialog";
 import { formatFileSize } from "../file_size_field/file_size_field";
 import { DocumentRowMenu } from "../document_row_menu/document_row_menu";
-import { ContactDocumentFile, documentPreviewUrl } from "./contact_document_file";
+import { DocumentRequests, openRequestDocumentsDialog } from "../document_requests/document_requests";
+import {
+    ContactDocumentFile,
+    documentDownloadUrl,
+    documentPreviewUrl,
+    documentThumbnailUrl,
+} from "./contact_document_file";
 
 export const PAGE_SIZE = 40;
 export const SEARCH_DELAY = 300;
-const IMAGE_MIMETYPES = ["image/png", "image/jpeg", "image/gif"];
+// Above this, a picture whose thumbnail is not made yet shows its type icon: the tab never loads big files.
+const INLINE_THUMBNAIL_MAX_SIZE = 256 * 1024;
 
 /**
  * Every document of a contact, a page at a time: filters by direction with
@@ -24,7 +31,7 @@ const IMAGE_MIMETYPES = ["image/png", "image/jpeg", "image/gif"];
  */
 export class DocumentsTab extends Component {
     static template = "contact_documents.DocumentsTab";
-    static components = { DocumentRowMenu };
+    static components = { DocumentRowMenu, DocumentRequests };
     static props = {
         partnerId: Number,
         onChanged: { type: Function, optional: true },
@@ -37,6 +44,8 @@ export class DocumentsTab extends Component {
         this.fileViewer = useFileViewer();
         // Not a direction: set apart from the filters of the directions, and shown to managers only.
         this.trashFilter = { key: "trash", label: _t("Trash") };
+        // Not a direction either: what the contact sees on the customer portal.
+        this.sharedFilter = { key: "shared", label: _t("Shared") };
         this.directionBadgeClasses = {
             internal: "text-bg-info",
             sent: "text-bg-warning",
@@ -49,8 +58,10 @@ export class DocumentsTab extends Component {
             counts: { all: 0, internal: 0, sent: 0, received: 0 },
             canDelete: false,
             canUpload: false,
+            canShare: false,
             showContact: false,
             acceptedExtensions: [],
+            acceptedMimetypes: {},
             maxUploadSize: 0,
             // The labels of the model's selections, as the server translates them.
             directionLabels: {},
@@ -58,6 +69,8 @@ export class DocumentsTab extends Component {
             loading: true,
             loadingMore: false,
             newIds: [],
+            // Bumped when a document request was sent: the open requests load again.
+            requestsVersion: 0,
             selectedIds: [],
         });
         // Answers to superseded requests (a filter clicked while the search
@@ -123,6 +136,7 @@ export class DocumentsTab extends Component {
             sent: _t("No documents sent to this contact."),
             received: _t("No documents received from this contact."),
             trash: _t("The trash is empty."),
+            shared: _t("No document is shared with this contact on the portal."),
         };
         if (this.state.filter !== "all") {
             return emptyFilterLabels[this.state.filter];
@@ -138,6 +152,10 @@ export class DocumentsTab extends Component {
     }
 
     /** Selecting and downloading as ZIP: the ZIP route serves no document of the trash. */
+    get inShared() {
+        return this.state.filter === "shared";
+    }
+
     get canZip() {
         return !this.inTrash;
     }
@@ -172,19 +190,44 @@ export class DocumentsTab extends Component {
         });
     }
 
-    isImage(doc) {
+    /**
+     * A thumbnail made by the server (pictures, PDF and Office files), or a small
+     * picture shown as it is while its thumbnail is being made; else a type icon.
+     */
+    hasThumbnail(doc) {
         // A file whose name lied about its content is only ever downloaded: no thumbnail.
-        return IMAGE_MIMETYPES.includes(doc.mimetype) && !doc.content_mismatch;
+        if (doc.content_mismatch) {
+            return false;
+        }
+        return doc.has_thumbnail || (doc.preview_kind === "image" && doc.file_size <= INLINE_THUMBNAIL_MAX_SIZE);
     }
 
     thumbnailUrl(doc) {
-        return documentPreviewUrl(doc.id);
+        return doc.has_thumbnail ? documentThumbnailUrl(doc.id) : documentPreviewUrl(doc.id);
     }
 
     summaryLabel(doc) {
         // What the hidden columns say, on a phone.
         const date = this.inTrash ? this.trashedLabel(doc) : this.dateLabel(doc);
-        return [this.directionLabels[doc.direction], this.sizeLabel(doc), date].join(" · ");
+        return [
+            this.directionLabels[doc.direction],
+            this.channelLabels[doc.channel] || doc.channel,
+            this.sizeLabel(doc),
+            date,
+        ].join(" · ");
+    }
+
+    /** Where the file came from: "From <sender> · <channel>", or "Added by <user>" for an upload. */
+    sourceLabel(doc) {
+        return doc.source_label || "";
+    }
+
+    downloadUrl(doc) {
+        return documentDownloadUrl(doc.id);
+    }
+
+    openLabel(doc) {
+        return doc.is_previewable ? _t("Preview %s", doc.name) : _t("Download %s", doc.name);
     }
 
     sizeLabel(doc) {
@@ -197,28 +240,23 @@ export class DocumentsTab extends Component {
         return date ? deserializeDateTime(date) : null;
     }
 
+    /** Date and time, as Odoo's lists show them ("Mar 4, 2025, 9:00 AM"; no year in the current one). */
     dateLabel(doc) {
         const date = this.shownDate(doc);
-        return date ? formatDateTime(date, { format: "DD" }) : "";
+        return date ? toLocaleDateTimeString(date) : "";
     }
 
     dateTimeLabel(doc) {
-        if (this.inTrash) {
-            return this.trashedLabel(doc, { withTime: true });
-        }
-        const date = this.shownDate(doc);
-        return date ? formatDateTime(date) : "";
+        return this.inTrash ? this.trashedLabel(doc) : this.dateLabel(doc);
     }
 
-    /** The user the last column shows: who added the document, or who deleted it in the trash. */
+    /** Who deleted the document, in the trash. */
     userLabel(doc) {
-        const user = this.inTrash ? doc.trashed_uid : doc.create_uid;
-        return user ? user[1] : "";
+        return doc.trashed_uid ? doc.trashed_uid[1] : "";
     }
 
-    trashedLabel(doc, { withTime = false } = {}) {
-        const date = this.shownDate(doc);
-        const dateLabel = date ? formatDateTime(date, withTime ? {} : { format: "DD" }) : "";
+    trashedLabel(doc) {
+        const dateLabel = this.dateLabel(doc);
         if (!doc.trashed_uid) {
             return _t("Deleted on %s", dateLabel);
         }
@@ -248,8 +286,10 @@ export class DocumentsTab extends Component {
         this.state.counts = data.counts;
         this.state.canDelete = data.can_delete;
         this.state.canUpload = data.can_upload;
+        this.state.canShare = Boolean(data.can_share);
         this.state.showContact = data.show_contact;
         this.state.acceptedExtensions = data.accepted_extensions;
+        this.state.acceptedMimetypes = data.accepted_mimetypes || {};
         this.state.maxUploadSize = data.max_upload_size;
         this.state.directionLabels = data.direction_labels;
         this.state.channelLabels = data.channel_labels;
@@ -331,11 +371,19 @@ export class DocumentsTab extends Component {
         }
     }
 
+    openRequestDialog() {
+        openRequestDocumentsDialog(this.env.services.action, this.props.partnerId, () => {
+            this.state.requestsVersion++;
+        });
+    }
+
     openAddDialog() {
         this.dialog.add(AddDocumentsDialog, {
             partnerId: this.props.partnerId,
             acceptedExtensions: this.state.acceptedExtensions,
+            acceptedMimetypes: this.state.acceptedMimetypes,
             maxUploadSize: this.state.maxUploadSize,
+            canShare: this.state.canShare,
             onUploaded: (result) => this.onUploaded(result),
         });
     }
@@ -368,12 +416,16 @@ export class DocumentsTab extends Component {
         this.props.onChanged?.();
     }
 
+    /** A click on a document's name: a preview when it has one, else the link downloads it. */
+    onNameClick(ev, doc) {
+        if (doc.is_previewable) {
+            ev.preventDefault();
+            this.previewDocument(doc);
+        }
+    }
+
     previewDocument(doc) {
         if (!doc.is_previewable) {
-            this.notification.add(
-                _t("%s cannot be previewed: download it to open it.", doc.name),
-                { type: "info" }
-            );
             return;
         }
         const files = this.state.documents
@@ -399,6 +451,31 @@ export class DocumentsTab extends Component {
             },
             cancel: () => {},
         });
+    }
+
+    /**
+     * Share on Portal (``shared`` true) or Stop Sharing: the row's chip and the
+     * Shared filter's count follow; a row unshared leaves the Shared filter.
+     */
+    async shareDocument(doc, shared) {
+        await this.orm.call("contact.document", shared ? "action_share" : "action_unshare", [[doc.id]]);
+        const row = this.state.documents.find((other) => other.id === doc.id);
+        if (row && row.is_shared !== shared) {
+            row.is_shared = shared;
+            this.state.counts = {
+                ...this.state.counts,
+                shared: Math.max(0, (this.state.counts.shared || 0) + (shared ? 1 : -1)),
+            };
+        }
+        if (!shared && this.inShared) {
+            this.state.documents = this.state.documents.filter((other) => other.id !== doc.id);
+        }
+        this.notification.add(
+            shared
+                ? _t("%s is shared with the contact on the portal.", doc.name)
+                : _t("%s is no longer shared on the portal.", doc.name),
+            { type: "success" }
+        );
     }
 
     async restoreDocument(doc) {
